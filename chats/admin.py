@@ -1,0 +1,186 @@
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count
+from django.utils.html import format_html, format_html_join
+
+from chats.importers import FORMAT_NAMES
+from chats.models import Author, Chat, Import, Link, Post, Question, Series, Study
+from chats.services.imports import import_progress_key
+from chats.tasks import import_transcript
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ["hashtag", "name", "timezone", "weekday", "start_time", "chat_count"]
+    search_fields = ["hashtag", "name"]
+    autocomplete_fields = ["hosts"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(chat_count=Count("chats"))
+
+    @admin.display(ordering="chat_count", description="chats")
+    def chat_count(self, obj):
+        return obj.chat_count
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    fk_name = "chat"
+    extra = 0
+    fields = ["label", "parent", "text", "position", "asked_at"]
+    ordering = ["position", "label"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Only this chat's questions can be a parent.
+        if db_field.name == "parent" and request.resolver_match and request.resolver_match.kwargs.get("object_id"):
+            kwargs["queryset"] = Question.objects.filter(chat_id=request.resolver_match.kwargs["object_id"])
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Chat)
+class ChatAdmin(admin.ModelAdmin):
+    list_display = ["slug", "number", "title", "series", "start", "status", "visibility", "post_count"]
+    list_filter = ["series", "status", "visibility", "tags"]
+    search_fields = ["slug", "title", "description"]
+    date_hierarchy = "start"
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["hosts"]
+    inlines = [QuestionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("series").annotate(post_count=Count("posts"))
+
+    @admin.display(ordering="post_count", description="posts")
+    def post_count(self, obj):
+        return obj.post_count
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["handle", "display_name", "platform", "platform_id"]
+    list_filter = ["platform"]
+    search_fields = ["handle", "display_name", "platform_id"]
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "author", "chat", "created_at", "short_text", "question", "question_source"]
+    list_filter = ["platform", "chat__series", "question_source", "language"]
+    search_fields = ["external_id", "text", "author__handle"]
+    date_hierarchy = "created_at"
+    list_select_related = ["author", "chat", "question"]
+    raw_id_fields = ["chat", "author", "reply_to", "repost_of", "quote_of", "question", "last_import"]
+    readonly_fields = ["original", "content_hash"]
+
+    @admin.display(description="text")
+    def short_text(self, obj):
+        return obj.text[:80]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["label", "chat", "text", "position", "asked_at"]
+    list_filter = ["chat__series"]
+    search_fields = ["label", "text", "chat__slug"]
+    raw_id_fields = ["chat", "parent", "asked_by"]
+
+
+@admin.register(Link)
+class LinkAdmin(admin.ModelAdmin):
+    list_display = ["url", "domain", "share_count", "study"]
+    search_fields = ["url", "title", "domain"]
+    list_filter = [("study", admin.EmptyFieldListFilter), "domain"]
+    raw_id_fields = ["first_post", "study"]
+
+
+@admin.register(Study)
+class StudyAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "doi", "pmid", "pmcid", "arxiv_id"]
+    search_fields = ["title", "doi", "pmid", "pmcid", "arxiv_id"]
+
+
+class ImportForm(forms.ModelForm):
+    requested_format = forms.ChoiceField(choices=[(name, name) for name in ("auto", *FORMAT_NAMES)], initial="auto",
+                                         label="Format")
+
+    class Meta:
+        model = Import
+        fields = ["file", "requested_format", "series_hashtag", "chat_slug"]
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            raise forms.ValidationError("Choose a transcript file to import.")
+        if upload.size > settings.HCSMCA_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(f"The file is larger than {settings.HCSMCA_MAX_UPLOAD_BYTES:,} bytes.")
+        return upload
+
+    def clean_series_hashtag(self):
+        return self.cleaned_data["series_hashtag"].strip().lstrip("#").lower()
+
+
+@admin.register(Import)
+class ImportAdmin(admin.ModelAdmin):
+    form = ImportForm
+    list_display = ["id", "original_name", "status", "format", "created_count", "updated_count", "unchanged_count",
+                    "skipped_count", "requested_by", "created_at"]
+    list_filter = ["status", "format"]
+    search_fields = ["original_name"]
+    readonly_fields = ["status", "format", "live_progress", "created_count", "updated_count", "unchanged_count",
+                       "skipped_count", "error_list", "chat_links", "requested_by", "created_at", "started_at",
+                       "finished_at", "source_paths"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["file", "requested_format", "series_hashtag", "chat_slug"]
+        return ["original_name", "file", "source_paths", "requested_format", "series_hashtag", "chat_slug",
+                *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [*self.readonly_fields, "original_name", "file", "requested_format", "series_hashtag", "chat_slug"]
+
+    def has_change_permission(self, request, obj=None):
+        # An import is a record of what happened; it is viewed, not edited.
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        obj.requested_by = request.user
+        obj.original_name = form.cleaned_data["file"].name[:255]
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(lambda: import_transcript.delay(obj.pk))
+        messages.info(request, "The import is queued; this page shows its status and counts.")
+
+    @admin.display(description="progress")
+    def live_progress(self, obj):
+        if obj.status != Import.Status.RUNNING:
+            return "-"
+        from django.core.cache import cache
+
+        try:
+            records = cache.get(import_progress_key(obj.pk))
+        except Exception:  # noqa: BLE001 - progress is a nicety; the cache may be down
+            records = None
+        return f"{records:,} records read" if records else "started"
+
+    @admin.display(description="errors")
+    def error_list(self, obj):
+        if not obj.errors:
+            return "-"
+        items = format_html_join(
+            "", "<li>{}{}</li>",
+            ((f"record {e.get('record')}: " if e.get("record") is not None else "", e.get("message", ""))
+             for e in obj.errors[:200]),
+        )
+        more = f"… and {len(obj.errors) - 200} more" if len(obj.errors) > 200 else ""
+        return format_html("<ul>{}</ul>{}", items, more)
+
+    @admin.display(description="chats")
+    def chat_links(self, obj):
+        chats = list(obj.chats.all())
+        if not chats:
+            return "-"
+        return format_html_join(", ", '<a href="{}">{}</a>', ((chat.get_absolute_url(), chat.slug) for chat in chats))

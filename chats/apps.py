@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ChatsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "chats"
+    verbose_name = "Chats and transcripts"

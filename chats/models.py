@@ -1,0 +1,298 @@
+"""The archive's domain (docs: ../shared/docs/architecture.md, section 2).
+
+Models hold data and constraints only. Reads live on the QuerySets below;
+writes live in ``chats.services``.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.urls import reverse
+from taggit.managers import TaggableManager
+
+
+class Platform(models.TextChoices):
+    TWITTER = "twitter", "Twitter / X"
+    MASTODON = "mastodon", "Mastodon"
+    BLUESKY = "bluesky", "Bluesky"
+
+
+class Series(models.Model):
+    hashtag = models.SlugField(max_length=100, unique=True, help_text="Without the #, e.g. hcsmca.")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    timezone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+    weekday = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Usual day: 0 is Monday, 6 is Sunday."
+    )
+    start_time = models.TimeField(null=True, blank=True, help_text="Usual start, in the series' timezone.")
+    duration = models.DurationField(default=timedelta(hours=1))
+    hosts = models.ManyToManyField("Author", blank=True, related_name="hosted_series")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "series"
+
+    def __str__(self) -> str:
+        return f"#{self.hashtag}"
+
+
+class ChatQuerySet(models.QuerySet):
+    def visible(self) -> ChatQuerySet:
+        return self.filter(visibility=Chat.Visibility.PUBLIC)
+
+    def archived(self) -> ChatQuerySet:
+        return self.visible().filter(status=Chat.Status.ARCHIVED)
+
+    def with_counts(self) -> ChatQuerySet:
+        return self.annotate(
+            post_count=models.Count("posts", distinct=True),
+            participant_count=models.Count("posts__author", distinct=True),
+        )
+
+
+class Chat(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        ARCHIVED = "archived", "Archived"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public"
+        HIDDEN = "hidden", "Hidden from readers"
+
+    series = models.ForeignKey(Series, on_delete=models.PROTECT, related_name="chats")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=300, blank=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    hosts = models.ManyToManyField("Author", blank=True, related_name="hosted_chats")
+    description = models.TextField(blank=True)
+    tags = TaggableManager(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ARCHIVED)
+    visibility = models.CharField(max_length=20, choices=Visibility.choices, default=Visibility.PUBLIC)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ChatQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "number"], name="chat_unique_number_in_series"),
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="chat_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.series.hashtag} {self.number}" + (f": {self.title}" if self.title else "")
+
+    def get_absolute_url(self) -> str:
+        return reverse("chats:detail", kwargs={"slug": self.slug})
+
+
+class Question(models.Model):
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="questions")
+    label = models.CharField(max_length=20, help_text="T1, T1a, ...")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    text = models.TextField()
+    position = models.PositiveIntegerField(default=0)
+    asked_by = models.ForeignKey(
+        "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="asks", help_text="The post that asked it."
+    )
+    asked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["chat", "position", "label"]
+        constraints = [models.UniqueConstraint(fields=["chat", "label"], name="question_unique_label_in_chat")]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.text[:60]}"
+
+
+class Author(models.Model):
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    platform_id = models.CharField(max_length=200)
+    handle = models.CharField(max_length=200)
+    display_name = models.CharField(max_length=300, blank=True)
+    profile_url = models.URLField(max_length=500, blank=True)
+    avatar_url = models.URLField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["handle"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "platform_id"], name="author_unique_platform_id"),
+        ]
+        indexes = [models.Index(fields=["platform", "handle"])]
+
+    def __str__(self) -> str:
+        return f"@{self.handle} ({self.platform})"
+
+
+class PostQuerySet(models.QuerySet):
+    def in_time_order(self) -> PostQuerySet:
+        return self.order_by("created_at", "external_id")
+
+    def for_transcript(self) -> PostQuerySet:
+        return self.select_related("author", "question", "repost_of__author")
+
+
+class Post(models.Model):
+    class QuestionSource(models.TextChoices):
+        NONE = "", "Not assigned"
+        LABEL = "label", "Answer label (A1)"
+        REPLY = "reply", "Reply chain"
+        WINDOW = "window", "Time window"
+        MODERATOR = "moderator", "Set by a moderator"
+
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    external_id = models.CharField(max_length=200, help_text="The platform's id, as text.")
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="posts")
+    created_at = models.DateTimeField()
+    text = models.TextField(blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    urls = models.JSONField(default=list, blank=True, help_text="Expanded URLs shared in the post, in order.")
+    hashtags = models.JSONField(default=list, blank=True)
+    mentions = models.JSONField(default=list, blank=True)
+    media = models.JSONField(default=list, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    original = models.JSONField(help_text="The record as it was in the imported file.")
+    # sha256 of the parsed content: tells an unchanged re-import from an update
+    # without comparing whole JSON documents.
+    content_hash = models.CharField(max_length=64)
+
+    reply_to_external_id = models.CharField(max_length=200, blank=True)
+    repost_of_external_id = models.CharField(max_length=200, blank=True)
+    quote_of_external_id = models.CharField(max_length=200, blank=True)
+    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
+    repost_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reposts")
+    quote_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes")
+
+    question = models.ForeignKey(Question, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts")
+    question_source = models.CharField(max_length=20, choices=QuestionSource.choices, blank=True, default="")
+
+    links = models.ManyToManyField("Link", through="PostLink", related_name="posts", blank=True)
+    last_import = models.ForeignKey("Import", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    search_vector = models.GeneratedField(
+        expression=SearchVector("text", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "external_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "external_id"], name="post_unique_platform_external_id"),
+        ]
+        indexes = [
+            models.Index(fields=["chat", "created_at"]),
+            models.Index(fields=["platform", "reply_to_external_id"]),
+            models.Index(fields=["platform", "repost_of_external_id"]),
+            GinIndex(fields=["search_vector"], name="post_search_vector_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.external_id}"
+
+    @property
+    def is_repost(self) -> bool:
+        return bool(self.repost_of_external_id)
+
+    @property
+    def anchor(self) -> str:
+        return f"post-{self.external_id}"
+
+
+class Study(models.Model):
+    doi = models.CharField(max_length=300, blank=True)
+    pmid = models.CharField(max_length=20, blank=True)
+    pmcid = models.CharField(max_length=20, blank=True)
+    arxiv_id = models.CharField(max_length=40, blank=True)
+    title = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "studies"
+        constraints = [
+            models.UniqueConstraint(fields=["doi"], condition=~models.Q(doi=""), name="study_unique_doi"),
+            models.UniqueConstraint(fields=["pmid"], condition=~models.Q(pmid=""), name="study_unique_pmid"),
+            models.UniqueConstraint(fields=["pmcid"], condition=~models.Q(pmcid=""), name="study_unique_pmcid"),
+            models.UniqueConstraint(fields=["arxiv_id"], condition=~models.Q(arxiv_id=""), name="study_unique_arxiv"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.doi or self.pmid or self.pmcid or self.arxiv_id or f"study {self.pk}"
+
+
+class Link(models.Model):
+    url = models.TextField(unique=True, help_text="Normalised URL.")
+    domain = models.CharField(max_length=255, db_index=True)
+    title = models.TextField(blank=True)
+    share_count = models.PositiveIntegerField(default=0)
+    first_post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    study = models.ForeignKey(Study, null=True, blank=True, on_delete=models.SET_NULL, related_name="links")
+
+    class Meta:
+        ordering = ["-share_count", "url"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class PostLink(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE)
+    link = models.ForeignKey(Link, on_delete=models.CASCADE)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["post", "position"]
+        constraints = [models.UniqueConstraint(fields=["post", "link"], name="postlink_unique")]
+
+
+class Import(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True, help_text="An uploaded transcript.")
+    source_paths = models.JSONField(
+        default=list, blank=True, help_text="Files read in place (imports from the command line)."
+    )
+    original_name = models.CharField(max_length=255, blank=True)
+    requested_format = models.CharField(max_length=20, default="auto", help_text="auto, or a format name.")
+    format = models.CharField(max_length=20, blank=True, help_text="The format that was read.")
+    # Targets are kept as names, not keys: the command may name a chat or a
+    # series that the import itself creates.
+    series_hashtag = models.CharField(
+        max_length=100, blank=True, help_text="Series of a new chat (the default series when empty)."
+    )
+    chat_slug = models.CharField(
+        max_length=120, blank=True, help_text="Put every post in this chat, e.g. hcsmca-116 (created if missing)."
+    )
+    split_sessions = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.PositiveIntegerField(default=0, help_text="Records read so far.")
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text='[{"record": N, "message": "..."}]')
+    chats = models.ManyToManyField(Chat, blank=True, related_name="imports")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk}: {self.original_name or self.file.name}"

@@ -1,0 +1,1 @@
+"""Writes. Each service is ``<thing>_<verb>(*, ...)`` and runs in one transaction."""

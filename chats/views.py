@@ -1,0 +1,39 @@
+"""Reader pages. Views stay thin: QuerySet methods do the reading."""
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+
+from chats.models import Chat, Post
+from chats.services.transcripts import transcript_document
+
+POSTS_PER_PAGE = 500
+
+
+def home(request):
+    chats = Chat.objects.archived().select_related("series").with_counts().order_by("-start")
+    page = Paginator(chats, 50).get_page(request.GET.get("page"))
+    return render(request, "chats/home.html", {"page": page, "chats": page.object_list})
+
+
+def chat_detail(request, slug: str):
+    chat = get_object_or_404(Chat.objects.visible().select_related("series"), slug=slug)
+    questions = chat.questions.select_related("parent").annotate(post_count=Count("posts")).order_by("position", "label")
+    posts = Post.objects.filter(chat=chat).for_transcript().in_time_order()
+    page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "chats/chat_detail.html", {
+        "chat": chat,
+        "questions": questions,
+        "page": page,
+        "posts": page.object_list,
+        "tags": chat.tags.all(),
+    })
+
+
+def chat_transcript_json(request, slug: str):
+    chat = get_object_or_404(Chat.objects.visible().select_related("series"), slug=slug)
+    response = JsonResponse(transcript_document(chat), json_dumps_params={"ensure_ascii": False})
+    response["Content-Disposition"] = f'inline; filename="{chat.slug}.json"'
+    return response

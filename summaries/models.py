@@ -1,0 +1,95 @@
+"""Summaries of chats and the comments readers leave on them.
+
+Data and constraints only; the publishing workflow, rendering and comment
+moderation arrive with their own services.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from taggit.managers import TaggableManager
+
+
+class SummaryQuerySet(models.QuerySet):
+    def published(self) -> SummaryQuerySet:
+        from django.utils import timezone
+
+        return self.filter(status=Summary.Status.PUBLISHED, published_at__lte=timezone.now())
+
+
+class Summary(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+
+    chat = models.ForeignKey(
+        "chats.Chat", null=True, blank=True, on_delete=models.SET_NULL, related_name="summaries"
+    )
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    body_markdown = models.TextField(blank=True)
+    body_html = models.TextField(blank=True, help_text="Sanitised HTML rendered from the Markdown body.")
+    excerpt = models.TextField(blank=True)
+    featured_links = models.ManyToManyField("chats.Link", blank=True, related_name="featured_in")
+    featured_studies = models.ManyToManyField("chats.Study", blank=True, related_name="featured_in")
+    tags = TaggableManager(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    comments_open = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SummaryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        verbose_name_plural = "summaries"
+        constraints = [
+            # The WordPress-style permalink /YYYY/MM/DD/slug/ needs the slug to
+            # be unique; old blogs kept them unique site-wide too.
+            models.UniqueConstraint(fields=["slug"], name="summary_unique_slug"),
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | models.Q(published_at__isnull=False),
+                name="summary_published_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Comment(models.Model):
+    class Kind(models.TextChoices):
+        COMMENT = "comment", "Comment"
+        PINGBACK = "pingback", "Pingback"
+        TRACKBACK = "trackback", "Trackback"
+        WEBMENTION = "webmention", "Webmention"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        SPAM = "spam", "Spam"
+        REMOVED = "removed", "Removed"
+
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COMMENT)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    author_name = models.CharField(max_length=200)
+    author_email = models.EmailField(blank=True, help_text="Never shown to readers.")
+    author_url = models.URLField(max_length=500, blank=True)
+    body = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ip_hash = models.CharField(max_length=64, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["summary", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.author_name} on {self.summary}"

@@ -1,0 +1,1 @@
+"""Developer tooling: embedded servers, the `make run` supervisor."""
