@@ -4,6 +4,7 @@ Defaults are the embedded development servers that `make run` starts, so a
 shell with no environment can still run `manage.py` against them.
 """
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -125,19 +126,24 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = "media/"
 # Uploaded transcripts live here; web and worker must share it.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
+# Hashed, compressed static files once `collectstatic` has written its
+# manifest (the production image does); otherwise files are served straight
+# from the app folders (development and tests).
+STATIC_MANIFEST_BUILT = (STATIC_ROOT / "staticfiles.json").exists()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not DEBUG and env_bool("HCSMCA_MANIFEST_STATIC", True)
+            if STATIC_MANIFEST_BUILT
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-# Serve straight from the app folders when collectstatic has not run
-# (development and tests); production runs collectstatic in the image.
-WHITENOISE_USE_FINDERS = DEBUG or not STATIC_ROOT.exists()
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST_BUILT
+if not STATIC_MANIFEST_BUILT:
+    # Without collectstatic there is no STATIC_ROOT to serve from, by design.
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # Largest transcript a moderator may upload through the admin.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
