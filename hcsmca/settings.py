@@ -10,7 +10,10 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from tools.dotenv import load_dotenv
+
 BASE_DIR = Path(__file__).resolve().parent.parent
+load_dotenv()
 VAR_DIR = Path(os.environ.get("HCSMCA_VAR_DIR", BASE_DIR / "var"))
 
 # Ports of the embedded servers (tools/embedded.py); kept away from the
@@ -150,7 +153,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 HCSMCA_MAX_UPLOAD_BYTES = int(os.environ.get("HCSMCA_MAX_UPLOAD_BYTES", str(500 * 1024 * 1024)))
 HCSMCA_DEFAULT_SERIES = os.environ.get("HCSMCA_DEFAULT_SERIES", "hcsmca")
-HCSMCA_SITE_NAME = os.environ.get("HCSMCA_SITE_NAME", "#hcsmca archive")
 
 # Celery: Redis is the broker; nothing reads task results, so none are stored.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL

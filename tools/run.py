@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 
+from tools.dotenv import load_dotenv
 from tools.embedded import ROOT, VAR_DIR, EmbeddedServerError, start_missing_services, stop_all
 
 PYTHON = sys.executable
@@ -52,6 +53,7 @@ def stop(children: list[tuple[str, subprocess.Popen]]) -> None:
 
 def main() -> int:
     env = dict(os.environ)
+    load_dotenv(env)
     env.setdefault("DJANGO_DEBUG", "true")
     env.setdefault("PYTHONUNBUFFERED", "1")
     VAR_DIR.mkdir(parents=True, exist_ok=True)

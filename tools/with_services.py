@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 
+from tools.dotenv import load_dotenv
 from tools.embedded import EmbeddedServerError, start_missing_services, stop_all
 
 
@@ -19,6 +20,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m tools.with_services -- COMMAND [ARG ...]", file=sys.stderr)
         return 2
     environ = dict(os.environ)
+    load_dotenv(environ)
     try:
         servers = start_missing_services(environ)
     except EmbeddedServerError as exc:
