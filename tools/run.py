@@ -77,6 +77,8 @@ def main() -> int:
         if env.get("HCSMCA_LOAD_DEMO", "true").lower() not in {"0", "false", "no", "off"}:
             manage("load_demo", env=env)
         manage("ensure_moderator", env=env)
+        if stopping:
+            return 130
         children.append(start("Celery worker", [
             PYTHON, "-m", "celery", "-A", "hcsmca", "worker", "--beat", "--loglevel=INFO", "--concurrency=2",
             "--schedule", str(VAR_DIR / "celerybeat-schedule"),

@@ -6,6 +6,7 @@ servers for whichever is unset, and stop them afterwards.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -26,10 +27,18 @@ def main(argv: list[str]) -> int:
     except EmbeddedServerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    child = None
+
+    def forward(signum, frame):
+        # Pass the signal on and let the command end; the servers are stopped below.
+        if child is not None and child.poll() is None:
+            child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
     try:
-        return subprocess.call(argv, env=environ)
-    except KeyboardInterrupt:
-        return 130
+        child = subprocess.Popen(argv, env=environ)
+        return child.wait()
     finally:
         stop_all(servers)
 
