@@ -19,3 +19,46 @@ def pytest_configure(config):
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files go to a folder of the test's own."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+# --- Import service and reader pages (tests/chats/services, tests/chats/views) ---
+
+from pathlib import Path  # noqa: E402
+
+IMPORT_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import_service"
+DEMO_TRANSCRIPT = Path(__file__).resolve().parent.parent / "chats" / "demo" / "hcsmca-116.jsonl"
+
+
+def _row_counts() -> dict[str, int]:
+    from django.apps import apps
+
+    counts = {}
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.managed and not model._meta.proxy:
+            counts[model._meta.db_table] = model._base_manager.count()
+    return counts
+
+
+@pytest.fixture
+def row_counts():
+    """A function returning {table: number of rows} for every table of the project."""
+    return _row_counts
+
+
+@pytest.fixture
+def small_chat_path() -> Path:
+    """Six v1.1 statuses of one chat: T1, two answers (one with a t.co link and
+    one with "&amp;"), a reply, a retweet of the linked answer, and T2."""
+    return IMPORT_FIXTURES / "chat_small.jsonl"
+
+
+@pytest.fixture
+def demo_transcript_path() -> Path:
+    return DEMO_TRANSCRIPT
+
+
+@pytest.fixture
+def default_series_hcsmca(settings):
+    """New chats go to #hcsmca whatever HCSMCA_DEFAULT_SERIES the shell has."""
+    settings.HCSMCA_DEFAULT_SERIES = "hcsmca"
+    return "hcsmca"
