@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
@@ -28,6 +28,9 @@ from chats.services.links import domain_of, normalise_url
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+EXTERNAL_ID_MAX = Post._meta.get_field("external_id").max_length
+AUTHOR_ID_MAX = Author._meta.get_field("platform_id").max_length
+HANDLE_MAX = Author._meta.get_field("handle").max_length
 CHAT_SLUG_RE = re.compile(r"^(?P<hashtag>[a-z0-9_]+)-(?P<number>\d+)$")
 
 
@@ -83,7 +86,8 @@ def import_run(*, import_id: int) -> ImportOutcome | None:
         except OSError as exc:
             outcome = ImportOutcome(status=Import.Status.FAILED, errors=[{"record": None, "message": f"cannot read the file: {exc}"}])
         else:
-            outcome = transcript_import(
+            outcome = _import_or_record_crash(
+                row,
                 sources=sources,
                 requested_format=row.requested_format,
                 chat_slug=row.chat_slug or None,
@@ -125,7 +129,26 @@ def transcript_import(
         return _failed(outcome, exc.error)
     except TranscriptFormatError as exc:
         return _failed(outcome, {"record": exc.record, "message": exc.message})
+    except (DataError, IntegrityError) as exc:
+        # The data broke a rule of the database that no check above caught;
+        # the transaction is rolled back, and the import fails like any bad input.
+        logger.warning("import refused by the database: %s", exc)
+        return _failed(outcome, {"record": None, "message": f"the database refused the data: {exc}".strip()})
     return outcome
+
+
+def _import_or_record_crash(row: Import, **kwargs) -> ImportOutcome:
+    """Run the import; an unexpected error fails the row (and is raised on) so
+    that no import stays "running" for ever. A lost database connection is
+    left to the task's retry instead."""
+    try:
+        return transcript_import(**kwargs)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        _record_outcome(row, ImportOutcome(status=Import.Status.FAILED, errors=[
+            {"record": None, "message": f"the import stopped on an unexpected error: {type(exc).__name__}: {exc}"}]))
+        raise
 
 
 def _failed(outcome: ImportOutcome, error: dict) -> ImportOutcome:
@@ -226,6 +249,7 @@ def _unique_posts(parsed: list[ParsedPost], outcome: ImportOutcome) -> list[Pars
     first_record: dict[tuple[str, str], int] = {}
     unique = []
     for post in parsed:
+        _check_fits(post)
         key = (post.platform, post.external_id)
         if key in first_record:
             outcome.skipped += 1
@@ -307,6 +331,8 @@ def _upsert_authors(posts: list[ParsedPost]) -> dict[tuple[str, str], int]:
 POST_FIELDS = [
     "chat", "author", "created_at", "text", "url", "language", "urls", "hashtags", "mentions", "media", "metrics",
     "original", "content_hash", "reply_to_external_id", "repost_of_external_id", "quote_of_external_id", "last_import",
+    # Cleared for a changed post, then resolved again from its external ids.
+    "reply_to", "repost_of", "quote_of",
 ]
 
 
@@ -346,6 +372,20 @@ def _upsert_posts(posts, *, chat: Chat, author_ids, outcome: ImportOutcome, impo
         outcome.updated += len(changed_rows)
         touched += [row.pk for row in new_rows + changed_rows]
     return touched
+
+
+def _check_fits(parsed: ParsedPost) -> None:
+    """Refuse, naming the record, values longer than their columns."""
+    for label, value, limit in (
+        ("post id", parsed.external_id, EXTERNAL_ID_MAX),
+        ("author id", parsed.author.platform_id, AUTHOR_ID_MAX),
+        ("author handle", parsed.author.handle, HANDLE_MAX),
+        ("reply-to id", parsed.reply_to_id, EXTERNAL_ID_MAX),
+        ("repost-of id", parsed.repost_of_id, EXTERNAL_ID_MAX),
+        ("quote-of id", parsed.quote_of_id, EXTERNAL_ID_MAX),
+    ):
+        if len(value) > limit:
+            raise ImportFailed(f"the {label} is {len(value)} characters long; at most {limit} are kept", record=parsed.record)
 
 
 def _post_row(parsed: ParsedPost, *, chat: Chat, author_id: int, import_row) -> Post:
@@ -409,6 +449,7 @@ def _attach_links(posts: list[ParsedPost], touched_ids: list[int]) -> None:
             if normalised and normalised not in seen:
                 seen.add(normalised)
                 wanted.append((pk, normalised, len(seen) - 1))
+    previous_link_ids = set(PostLink.objects.filter(post_id__in=touched_ids).values_list("link_id", flat=True))
     PostLink.objects.filter(post_id__in=touched_ids).delete()
     urls = sorted({url for _, url, _ in wanted})
     Link.objects.bulk_create([Link(url=url, domain=domain_of(url)) for url in urls], ignore_conflicts=True,
@@ -418,7 +459,8 @@ def _attach_links(posts: list[ParsedPost], touched_ids: list[int]) -> None:
         [PostLink(post_id=pk, link_id=link_ids[url], position=position) for pk, url, position in wanted],
         batch_size=BATCH_SIZE, ignore_conflicts=True,
     )
-    _recount_links(link_ids.values())
+    # Links an edited post no longer shares are recounted too (down to zero).
+    _recount_links(previous_link_ids | set(link_ids.values()))
 
 
 def _recount_links(link_ids: Iterable[int]) -> None:
@@ -428,15 +470,13 @@ def _recount_links(link_ids: Iterable[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            UPDATE chats_link AS link SET share_count = counts.n, first_post_id = counts.first_post
-            FROM (
-                SELECT pl.link_id, count(*) AS n,
-                       (array_agg(p.id ORDER BY p.created_at, p.id))[1] AS first_post
-                FROM chats_postlink pl JOIN chats_post p ON p.id = pl.post_id
-                WHERE pl.link_id = ANY(%s)
-                GROUP BY pl.link_id
-            ) AS counts
-            WHERE link.id = counts.link_id
+            UPDATE chats_link AS link SET
+                share_count = (SELECT count(*) FROM chats_postlink pl WHERE pl.link_id = link.id),
+                first_post_id = (
+                    SELECT p.id FROM chats_postlink pl JOIN chats_post p ON p.id = pl.post_id
+                    WHERE pl.link_id = link.id ORDER BY p.created_at, p.id LIMIT 1
+                )
+            WHERE link.id = ANY(%s)
             """,
             [link_ids],
         )

@@ -65,13 +65,19 @@ def _link_sub_questions(questions: dict[str, Question]) -> None:
             question.save(update_fields=["parent"])
 
 
-def _number_positions(questions: dict[str, Question]) -> None:
-    def order(question: Question):
-        label = question.label
-        letters = label.lstrip("T0123456789")
-        return int(label[1:len(label) - len(letters)]), letters
+LABEL_ORDER_RE = re.compile(r"^[A-Za-z]*(?P<number>\d+)(?P<rest>.*)$")
 
-    for position, question in enumerate(sorted(questions.values(), key=order)):
+
+def _label_order(question: Question) -> tuple:
+    """T2 before T10, T1 before T1a; labels a moderator typed freely go last."""
+    match = LABEL_ORDER_RE.match(question.label)
+    if match is None:
+        return (1, 0, question.label.lower())
+    return (0, int(match["number"]), match["rest"].lower())
+
+
+def _number_positions(questions: dict[str, Question]) -> None:
+    for position, question in enumerate(sorted(questions.values(), key=_label_order)):
         if question.position != position:
             question.position = position
             question.save(update_fields=["position"])

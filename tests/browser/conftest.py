@@ -14,31 +14,29 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def chromium():
+@pytest.fixture
+def page():
+    """A fresh browser for each test. Request it after the fixtures that write
+    to the database: while it runs, Django refuses synchronous queries.
+
+    Not session-scoped on purpose: while Playwright's sync API runs, Django's
+    context-local `connections` hand out other connection objects, which
+    would leak into every test that runs meanwhile (and lose the serialized
+    test data that transactional tests restore).
+    """
     if not Path(CHROMIUM).is_file():
         reason = f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install chromium; `make test` does it as root)"
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    # The sync API must not run inside the event loop Django's live server test
-    # might leave around; Playwright starts its own.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
+        page = browser.new_page()
+        page.dialogs = []
+        page.errors = []
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        yield page
         browser.close()
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context()
-    page = context.new_page()
-    page.dialogs = []
-    page.errors = []
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()

@@ -29,7 +29,7 @@ def chat():
     return chat
 
 
-def test_hostile_posts_render_as_text_and_run_nothing(live_server, page, chat):
+def test_hostile_posts_render_as_text_and_run_nothing(live_server, chat, page):
     page.goto(f"{live_server.url}/chats/{chat.slug}/")
     assert page.dialogs == [] and page.errors == []
     first = page.locator("#post-2001")
@@ -42,7 +42,7 @@ def test_hostile_posts_render_as_text_and_run_nothing(live_server, page, chat):
     assert links.first.get_attribute("rel") == "nofollow ugc noopener"
 
 
-def test_question_and_post_permalinks_take_the_reader_there(live_server, page, chat):
+def test_question_and_post_permalinks_take_the_reader_there(live_server, chat, page):
     page.goto(f"{live_server.url}/chats/{chat.slug}/")
     page.locator("#T1 a.permalink").click()
     assert page.url.endswith("#T1")

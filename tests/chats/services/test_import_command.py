@@ -174,8 +174,6 @@ def test_missing_path_fails_clearly(tmp_path, small_chat_path, row_counts):
     assert row_counts() == before  # the readable file was not imported either
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a database error (value too long) escapes the service: no JSON line, "
-                                       "no exit status 1, and the Import row stays 'running'")
 def test_record_too_long_for_a_column_fails_like_any_bad_record(tmp_path, small_chat_path, row_counts):
     lines = small_chat_path.read_text(encoding="utf-8").splitlines()
     status = json.loads(lines[1])

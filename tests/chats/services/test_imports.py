@@ -154,7 +154,6 @@ def test_reimport_of_an_edited_file_updates_one_post(small_chat, small_chat_path
     assert Chat.objects.count() == 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a link dropped from an edited post keeps its old share_count")
 def test_reimport_that_drops_a_link_recounts_it(small_chat, small_chat_path):
     run_import(small_chat)
     assert Link.objects.get().share_count == 2
@@ -402,7 +401,6 @@ def test_stream_notices_are_skipped_and_reported(small_chat):
     assert outcome.errors == [{"record": 1, "message": "stream notice 'delete', not a post"}]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a reply reference removed by a re-import keeps its old reply_to row")
 def test_reimport_that_drops_a_reply_reference_clears_it(small_chat, small_chat_path):
     run_import(small_chat)
     assert Post.objects.get(external_id=REPLY_ID).reply_to_id is not None
