@@ -2,6 +2,7 @@
 DATABASE_URL / REDIS_URL (`make test` starts embedded ones when unset)."""
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,22 @@ def pytest_configure(config):
     app.conf.task_default_queue = f"hcsmca-test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
+@pytest.fixture
+def moderator(django_user_model):
+    """A staff member in the Moderators group (not a superuser)."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("mod", password="a long enough password", is_staff=True)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    client.force_login(moderator)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files go to a folder of the test's own."""
@@ -22,8 +39,6 @@ def _media_in_tmp(settings, tmp_path):
 
 
 # --- Import service and reader pages (tests/chats/services, tests/chats/views) ---
-
-from pathlib import Path  # noqa: E402
 
 IMPORT_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import_service"
 DEMO_TRANSCRIPT = Path(__file__).resolve().parent.parent / "chats" / "demo" / "hcsmca-116.jsonl"

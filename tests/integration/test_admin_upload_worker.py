@@ -4,7 +4,6 @@ pages show it."""
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chats.models import Chat, Import, Post
@@ -15,14 +14,6 @@ DEMO = Path(__file__).resolve().parents[2] / "chats" / "demo" / "hcsmca-116.json
 # serialized_rollback: the flush after each test would drop the Moderators
 # group that a migration created.
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.worker]
-
-
-@pytest.fixture
-def moderator_client(client):
-    user = User.objects.create_user("mod", password="a long enough password", is_staff=True)
-    user.groups.add(Group.objects.get(name="Moderators"))
-    client.force_login(user)
-    return client
 
 
 def upload(client, name: str, content: bytes, **fields):

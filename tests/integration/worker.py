@@ -18,7 +18,7 @@ from hcsmca.celery import app
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_database_url() -> str:
+def url_of_the_test_database() -> str:
     db = connection.settings_dict
     credentials = quote(db["USER"] or "")
     if db.get("PASSWORD"):
@@ -33,7 +33,7 @@ def running_worker(log_path: Path, *, ready_timeout: float = 60):
     queue = app.conf.task_default_queue
     env = dict(os.environ)
     env.update({
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": url_of_the_test_database(),
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_BROKER_URL": app.conf.broker_url,
         "CELERY_TASK_DEFAULT_QUEUE": queue,

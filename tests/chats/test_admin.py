@@ -1,0 +1,65 @@
+"""The admin as moderators use it: imports are uploaded, watched, never edited."""
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from chats.models import Import
+from tests.factories import ChatFactory, PostFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_moderators_see_every_model_of_the_archive(moderator_client):
+    index = moderator_client.get("/admin/").content.decode()
+    for path in ("chats/chat/", "chats/post/", "chats/author/", "chats/question/", "chats/import/", "chats/link/",
+                 "chats/study/", "chats/series/", "summaries/summary/", "summaries/comment/", "taggit/tag/"):
+        assert f"/admin/{path}" in index, path
+
+
+@pytest.mark.parametrize("path", ["chats/chat/", "chats/post/", "chats/author/", "chats/question/", "chats/import/",
+                                  "chats/link/", "chats/study/", "chats/series/", "summaries/summary/",
+                                  "summaries/comment/"])
+def test_every_list_renders_with_its_search_and_filters(moderator_client, path):
+    PostFactory.create_batch(3)
+    response = moderator_client.get(f"/admin/{path}", {"q": "care"})
+    assert response.status_code == 200
+
+
+def test_readers_and_plain_staff_are_kept_out(client, django_user_model):
+    assert client.get("/admin/chats/import/add/").status_code == 302
+    staff = django_user_model.objects.create_user("staff", password="a long enough password", is_staff=True)
+    client.force_login(staff)
+    assert client.get("/admin/chats/import/add/").status_code == 403
+
+
+def test_an_upload_without_a_file_is_refused_on_the_form(moderator_client):
+    response = moderator_client.post("/admin/chats/import/add/", {"requested_format": "auto"})
+    assert response.status_code == 200
+    assert "Choose a transcript file to import." in response.content.decode()
+    assert Import.objects.count() == 0
+
+
+def test_an_upload_creates_a_queued_import_of_the_moderator(moderator_client, moderator, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = moderator_client.post("/admin/chats/import/add/", {
+            "file": SimpleUploadedFile("chat.jsonl", b'{"id_str": "1"}\n'), "requested_format": "twitter-v1",
+            "series_hashtag": "#HCSMca", "chat_slug": ""})
+    assert response.status_code == 302
+    row = Import.objects.get()
+    assert (row.status, row.requested_by, row.original_name, row.requested_format, row.series_hashtag) == (
+        Import.Status.QUEUED, moderator, "chat.jsonl", "twitter-v1", "hcsmca")
+    # The task is sent only once the row is committed (the worker must find it).
+    assert len(callbacks) == 1
+
+
+def test_a_finished_import_shows_counts_and_escaped_errors_and_cannot_be_edited(moderator_client):
+    chat = ChatFactory()
+    row = Import.objects.create(
+        original_name="bad.jsonl", status=Import.Status.FAILED, format="twitter-v1", skipped_count=1,
+        errors=[{"record": 3, "message": "invalid JSON: <script>alert(1)</script>"}, {"record": None, "message": "{x}"}],
+    )
+    row.chats.add(chat)
+    page = moderator_client.get(f"/admin/chats/import/{row.pk}/change/").content.decode()
+    assert "record 3: invalid JSON: &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)</script>" not in page
+    assert "{x}" in page and f'href="/chats/{chat.slug}/"' in page
+    assert 'name="_save"' not in page  # a record of what happened, not a form
