@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import twitter_v1
+from . import bluesky, csv_exports, mastodon, twitter_archive, twitter_v1, twitter_v2
 from .base import (
+    ParseContext,
     ParsedAuthor,
     ParsedMedia,
     ParsedPost,
@@ -22,7 +23,11 @@ from .base import (
 # Those without a parser yet are refused with a clear message.
 FORMAT_NAMES = ("twitter-v1", "twitter-v2", "twitter-archive", "csv", "mastodon", "bluesky", "wxr")
 
-PARSERS: dict[str, ModuleType] = {module.format_name: module for module in (twitter_v1,)}
+# Detection asks in this order: the most specific signatures first.
+PARSERS: dict[str, ModuleType] = {
+    module.format_name: module
+    for module in (twitter_archive, twitter_v2, mastodon, bluesky, twitter_v1, csv_exports)
+}
 
 # How many bytes of a file detection looks at.
 HEAD_SIZE = 64 * 1024
@@ -52,6 +57,7 @@ __all__ = [
     "FORMAT_NAMES",
     "HEAD_SIZE",
     "PARSERS",
+    "ParseContext",
     "ParseResult",
     "ParsedAuthor",
     "ParsedMedia",

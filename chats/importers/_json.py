@@ -10,14 +10,27 @@ Record numbers are what a person needs to find the record in the file:
 - everything else: the 1-based position of the value, elements of a top-level
   array counted one by one.
 
+A record that cannot be read inside a readable file (a line cut off at the
+end of a stream, a line that is not UTF-8) comes out as a ``BrokenRecord``
+value, for the parser to report as an invalid ``SkippedRecord``; a file that
+is not JSON at all raises ``TranscriptFormatError``.
+
+JSON Lines are read a line at a time and top-level arrays an element at a
+time (ijson), so memory does not grow with the file. Other documents (one
+pretty-printed object, several one after another) are read whole.
+
 No Django here: parsers must stay importable without it.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
+from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterator
+
+import ijson
 
 from .base import TranscriptFormatError
 
@@ -25,6 +38,13 @@ UTF8_BOM = b"\xef\xbb\xbf"
 
 # JSON's own whitespace (``\s`` would also accept characters JSON refuses).
 _JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+@dataclass(frozen=True)
+class BrokenRecord:
+    """A record of the file that is not readable JSON; ``reason`` says why."""
+
+    reason: str
 
 
 def strip_bom(data: bytes) -> bytes:
@@ -63,29 +83,73 @@ def iter_json_records(stream: BinaryIO) -> Iterator[tuple[int, Any]]:
             yield line_no, value
             yield from _json_lines(stream, after_line=line_no)
             return
-    elif first != b"[":
+    elif first == b"[":
+        yield from iter_array_items(_Prepended(b"".join(consumed), stream))
+        return
+    else:
         raise TranscriptFormatError(
             f"not JSON: expected '{{' or '[' at the start of the file, got {first.decode('latin-1')!r}"
         )
-
-    # Arrays and pretty-printed objects are parsed whole, so the file is held
-    # in memory; fine for chat transcripts (a few MB). Swap in an incremental
-    # parser (ijson, say) here if much larger arrays have to be imported.
+    # Pretty-printed objects are parsed whole: they are search responses,
+    # thread views and the like, a few MB at most.
     yield from _json_documents(b"".join(consumed) + stream.read())
 
 
-def _decode_line(line: bytes, line_no: int) -> str:
+def iter_array_items(stream: BinaryIO) -> Iterator[tuple[int, Any]]:
+    """``(position, element)`` for each element of the JSON array ``stream``
+    holds, read incrementally. An array cut off or broken after its first
+    element ends with a ``BrokenRecord``; one broken before it is not JSON."""
+    record = 0
+    try:
+        for record, item in enumerate(ijson.items(stream, "item", use_float=True), start=1):
+            yield record, item
+    except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError) as error:
+        message = f"invalid JSON after element {record}: {error}"
+        if record == 0:
+            raise TranscriptFormatError(message) from None
+        yield record + 1, BrokenRecord(message)
+        return
+
+
+class _Prepended(io.RawIOBase):
+    """A binary stream that reads ``head`` and then the rest of ``stream``."""
+
+    def __init__(self, head: bytes, stream: BinaryIO):
+        self._head = head
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._head:
+            size = min(len(buffer), len(self._head))
+            buffer[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            data, self._head = self._head + self._stream.read(), b""
+            return data
+        return super().read(size)
+
+
+def _decode_line(line: bytes) -> str | BrokenRecord:
     try:
         return line.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise TranscriptFormatError(
-            f"not UTF-8 text: {error.reason} at byte {error.start} of line {line_no}", record=line_no
-        ) from None
+        return BrokenRecord(f"not UTF-8 text: {error.reason} at byte {error.start} of the line")
 
 
 def _complete_object_or_none(line: bytes, line_no: int) -> dict | None:
     """The line's object when the line holds exactly one JSON object."""
-    text = _decode_line(line, line_no)
+    text = _decode_line(line)
+    if isinstance(text, BrokenRecord):
+        raise TranscriptFormatError(f"not UTF-8 text on line {line_no}: {text.reason}")
     try:
         value = json.loads(text)
     except json.JSONDecodeError:
@@ -99,13 +163,16 @@ def _json_lines(stream: BinaryIO, *, after_line: int) -> Iterator[tuple[int, Any
         line_no += 1
         if not line.strip():
             continue
-        # Without its line break, a line cut short reads "Unterminated
-        # string" rather than "Invalid control character".
-        text = _decode_line(line, line_no).rstrip("\r\n")
+        text = _decode_line(line)
+        if isinstance(text, BrokenRecord):
+            yield line_no, text
+            continue
         try:
-            yield line_no, json.loads(text)
+            # Without its line break, a line cut short reads "Unterminated
+            # string" rather than "Invalid control character".
+            yield line_no, json.loads(text.rstrip("\r\n"))
         except json.JSONDecodeError as error:
-            raise TranscriptFormatError(f"invalid JSON: {error.msg}: column {error.colno}", record=line_no) from None
+            yield line_no, BrokenRecord(f"invalid JSON: {error.msg}: column {error.colno}")
 
 
 def _json_documents(data: bytes) -> Iterator[tuple[int, Any]]:

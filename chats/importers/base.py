@@ -1,14 +1,26 @@
 """What every importer produces: plain frozen dataclasses, no ORM.
 
-A parser turns a byte stream into ``ParsedPost`` records and raises
-``TranscriptFormatError`` (carrying the 1-based record number) for input it
-cannot read. The loading service (``chats.services.imports``) is the only
-thing that turns these into rows.
+The parser contract (every module in ``chats.importers``):
+
+- ``format_name``, ``label`` and ``sniff(head: bytes) -> bool``;
+- ``parse(stream, context=ParseContext()) -> Iterator[ParsedPost | SkippedRecord]``,
+  streaming: memory must not grow with the file;
+- raise ``TranscriptFormatError`` only when the file as a whole cannot be read
+  as the format (empty, not JSON, no header the format knows...);
+- yield ``SkippedRecord(record, reason, invalid=True)`` for one bad record in
+  an otherwise readable file (a line cut off, a row without an id, an id a
+  spreadsheet rounded), so the import can skip and report it, or fail under
+  ``--strict``;
+- yield ``SkippedRecord(record, reason)`` for a well-formed record that is
+  not a post (a stream's ``delete`` notice, say).
+
+The loading service (``chats.services.imports``) is the only thing that turns
+these into rows.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, BinaryIO, Iterator, Mapping, Protocol
 
 
@@ -62,17 +74,43 @@ class ParsedPost:
     mentions: tuple[str, ...] = ()
     media: tuple[ParsedMedia, ...] = ()
     metrics: Mapping[str, int] = field(default_factory=dict)
+    # The post that started the thread (Twitter v2 conversation_id, Bluesky's
+    # reply root), when the platform says.
+    thread_root_id: str = ""
+    # Ids of earlier versions of an edited post (Twitter v2 edit history), the
+    # post's own id excluded.
+    edit_history_ids: tuple[str, ...] = ()
+    # The text is known to be cut short (a v1.1 "text" ending in "…" with
+    # truncated=true, a CSV export's 140 characters): a fuller copy wins.
+    truncated: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
 class SkippedRecord:
-    """A record that is well-formed but is not a post (a stream's ``delete`` or
-    ``limit`` notice, say). Parsers yield it so the import can count and report
-    it instead of failing."""
+    """A record that does not become a post.
+
+    ``invalid`` is False for a well-formed record that is not a post (a
+    stream's ``delete`` or ``limit`` notice) and True for a record that is
+    broken (cut off, no id, unreadable date); under ``--strict`` an invalid
+    record fails the import.
+    """
 
     record: int
     reason: str
+    invalid: bool = False
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What a parser may need besides the bytes of its file."""
+
+    # Dates written without a timezone (spreadsheet exports) are in the
+    # series' timezone.
+    default_timezone: tzinfo = UTC
+    # The archive owner's account, read from account.js given alongside a
+    # personal archive's tweets.js (whose tweets do not name their author).
+    account: ParsedAuthor | None = None
 
 
 ParseResult = ParsedPost | SkippedRecord
@@ -84,4 +122,4 @@ class Parser(Protocol):
 
     def sniff(self, head: bytes) -> bool: ...
 
-    def parse(self, stream: BinaryIO) -> Iterator[ParseResult]: ...
+    def parse(self, stream: BinaryIO, context: ParseContext = ...) -> Iterator[ParseResult]: ...

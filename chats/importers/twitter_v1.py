@@ -18,8 +18,16 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, BinaryIO, Iterator, Mapping
 
-from ._json import first_significant_byte, iter_json_records, strip_bom
-from .base import ParsedAuthor, ParsedMedia, ParsedPost, ParseResult, SkippedRecord, TranscriptFormatError
+from ._json import BrokenRecord, first_significant_byte, iter_json_records, strip_bom
+from .base import (
+    ParseContext,
+    ParsedAuthor,
+    ParsedMedia,
+    ParsedPost,
+    ParseResult,
+    SkippedRecord,
+    TranscriptFormatError,
+)
 
 format_name = "twitter-v1"
 label = "Twitter API v1.1 statuses (JSON Lines, a JSON array, or a search response)"
@@ -75,8 +83,9 @@ def sniff(head: bytes) -> bool:
 # --- parsing ---------------------------------------------------------------
 
 
-def parse(stream: BinaryIO) -> Iterator[ParseResult]:
-    """Yield a ``ParsedPost`` per status and a ``SkippedRecord`` per stream notice.
+def parse(stream: BinaryIO, context: ParseContext = ParseContext()) -> Iterator[ParseResult]:
+    """Yield a ``ParsedPost`` per status, a ``SkippedRecord`` per stream notice,
+    and an invalid ``SkippedRecord`` per record that is not a readable status.
 
     Statuses of a search response (``{"statuses": [...]}``) are numbered by
     their position among the statuses of the file's responses.
@@ -105,15 +114,21 @@ def _is_status(value: Any) -> bool:
 
 
 def _parse_record(value: Any, record: int) -> ParseResult:
+    if isinstance(value, BrokenRecord):
+        return SkippedRecord(record, value.reason, invalid=True)
     if _is_status(value):
-        return parse_status(value, record)
+        try:
+            return parse_status(value, record)
+        except TranscriptFormatError as error:
+            return SkippedRecord(record, error.message, invalid=True)
     notice = _stream_notice_key(value)
     if notice is not None:
         return SkippedRecord(record, f"stream notice {notice!r}, not a post")
-    raise TranscriptFormatError(
+    return SkippedRecord(
+        record,
         "not a Twitter v1.1 status: expected an object with 'id_str', 'created_at' and 'user' "
         f"(got {_describe(value)})",
-        record=record,
+        invalid=True,
     )
 
 
@@ -160,6 +175,7 @@ def parse_status(status: Mapping[str, Any], record: int) -> ParsedPost:
         mentions=body.mentions(),
         media=body.media(),
         metrics=_metrics(status),
+        truncated=body.truncated,
         raw=status,
     )
 
@@ -176,6 +192,8 @@ class _PostBody:
         self.text = text
         self.holder = holder  # the object carrying ``entities`` / ``extended_entities``
         self.retweet_of = retweet_of  # handle of the retweeted author, if a retweet
+        # Only Twitter's cut "text" is left: a fuller copy of the post wins.
+        self.truncated = holder.get("truncated") is True and "full_text" not in holder and holder.get("text") == text
 
     @classmethod
     def of(cls, status: Mapping[str, Any], record: int) -> _PostBody:
