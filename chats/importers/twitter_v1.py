@@ -188,12 +188,14 @@ class _PostBody:
     when the full text came from there, the retweeted status for a retweet.
     """
 
-    def __init__(self, text: str, holder: Mapping[str, Any], *, retweet_of: str = ""):
+    def __init__(self, text: str, holder: Mapping[str, Any], *, retweet_of: str = "", shown: str | None = None):
         self.text = text
         self.holder = holder  # the object carrying ``entities`` / ``extended_entities``
         self.retweet_of = retweet_of  # handle of the retweeted author, if a retweet
-        # Only Twitter's cut "text" is left: a fuller copy of the post wins.
-        self.truncated = holder.get("truncated") is True and "full_text" not in holder and holder.get("text") == text
+        # Only Twitter's cut "text" is left (for a retweet: of the original,
+        # ``shown``): a fuller copy of the post wins.
+        body = text if shown is None else shown
+        self.truncated = holder.get("truncated") is True and "full_text" not in holder and holder.get("text") == body
 
     @classmethod
     def of(cls, status: Mapping[str, Any], record: int) -> _PostBody:
@@ -203,7 +205,7 @@ class _PostBody:
             # The top-level ``text`` of a retweet is cut to 140 characters
             # and ends with "…"; rebuild it from the original's full text.
             text, holder = _full_text(original, record)
-            return cls(f"RT @{handle}: {text}", holder, retweet_of=handle)
+            return cls(f"RT @{handle}: {text}", holder, retweet_of=handle, shown=text)
         text, holder = _full_text(status, record)
         return cls(text, holder)
 

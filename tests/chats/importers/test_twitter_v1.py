@@ -244,6 +244,7 @@ def test_pretty_single_status_uses_extended_tweet():
     (post,) = parse_fixture("extended_tweet_pretty.json")
     assert post.record == 1
     assert post.raw["truncated"] is True
+    assert post.truncated is False  # the full text is in extended_tweet
     assert post.text == (
         "A3 Show patients how to check who runs a site, when it was last updated, and whether it cites research. "
         "We built a 5-minute walkthrough with our library: "
@@ -337,45 +338,148 @@ def test_leading_mentions_of_a_reply_are_kept():
     assert post.mentions == ("hcsmca_mod", "dr_amira")
 
 
-# --- errors --------------------------------------------------------------------
+# What compat mode (the REST default) leaves of a long status: 140 characters
+# ending "…" and a link to the status itself.
+COMPAT_TEXT = (
+    "A3 Show patients how to check who runs a site, when it was last updated, and whether it cites research. "
+    "We built a… https://t.co/WaLk5min01"
+)
+COMPAT_LINK = {"url": "https://t.co/WaLk5min01", "expanded_url": "https://twitter.com/i/web/status/1049760011122233344"}
+FULL_TEXT = (
+    "A3 Show patients how to check who runs a site, when it was last updated, and whether it cites research. "
+    "We built a 5-minute walkthrough with our library. #hcsmca"
+)
 
 
-def test_invalid_json_line_names_its_line_after_earlier_posts_were_yielded():
-    results = []
-    with open(FIXTURES / "invalid_json_line3.jsonl", "rb") as stream, pytest.raises(TranscriptFormatError) as caught:
-        for result in twitter_v1.parse(stream):
-            results.append(result)
-    assert [post.record for post in results] == [1, 2]
-    assert caught.value.record == 3
-    assert caught.value.message == "invalid JSON: Unterminated string starting at: column 91"
-    assert str(caught.value) == "record 3: invalid JSON: Unterminated string starting at: column 91"
+def test_compat_mode_status_is_truncated():
+    (post,) = parse_bytes(jsonl(status(truncated=True, text=COMPAT_TEXT, entities={"urls": [COMPAT_LINK]})))
+    assert post.truncated is True
+    assert post.text.endswith("We built a… https://twitter.com/i/web/status/1049760011122233344")
 
 
-def test_object_that_is_not_a_status_is_refused():
-    with pytest.raises(TranscriptFormatError) as caught:
-        parse_fixture("not_a_tweet.json")
-    assert caught.value.record == 1
-    assert caught.value.message == (
-        "not a Twitter v1.1 status: expected an object with 'id_str', 'created_at' and 'user' (got keys: 'name')"
-    )
+def test_extended_status_is_not_truncated():
+    extended_mode = status(truncated=False, full_text=FULL_TEXT, display_text_range=[0, len(FULL_TEXT)])
+    del extended_mode["text"]
+    # Streaming: "truncated" is true of the "text", the full one is beside it.
+    streaming = status(truncated=True, text=COMPAT_TEXT, extended_tweet={"full_text": FULL_TEXT})
+    for post in parse_bytes(jsonl(extended_mode, streaming)):
+        assert post.text == FULL_TEXT
+        assert post.truncated is False
 
 
-def test_line_that_is_not_an_object_is_refused():
-    with pytest.raises(TranscriptFormatError, match=r"\(got a JSON array\)") as caught:
-        parse_bytes(jsonl(status(), [1, 2]))
-    assert caught.value.record == 2
+def test_short_status_is_not_truncated():
+    (post,) = parse_bytes(jsonl(status(truncated=False)))
+    assert post.truncated is False
+
+
+def test_retweet_of_a_compat_mode_status_is_truncated():
+    original = status(id_str="1049750000000000000", truncated=True, text=COMPAT_TEXT, entities={"urls": [COMPAT_LINK]})
+    retweet = status(text="RT @nurse_jo: " + COMPAT_TEXT[:120] + "…", retweeted_status=original)
+    (post,) = parse_bytes(jsonl(retweet))
+    assert post.text.startswith("RT @nurse_jo: A3 Show patients")
+    assert post.truncated is True
+
+
+# --- bad records in a readable file ----------------------------------------------
+# One bad record is an invalid SkippedRecord, with its record number and a
+# reason, and the records after it are still read.
+
+STATUS_EXPECTED = "not a Twitter v1.1 status: expected an object with 'id_str', 'created_at' and 'user'"
+
+
+def test_invalid_json_line_is_skipped_and_the_next_lines_are_read():
+    results = parse_fixture("invalid_json_line3.jsonl")
+    assert [(type(result).__name__, result.record) for result in results] == [
+        ("ParsedPost", 1),
+        ("ParsedPost", 2),
+        ("SkippedRecord", 3),
+        ("ParsedPost", 4),
+    ]
+    assert results[2] == SkippedRecord(3, "invalid JSON: Unterminated string starting at: column 91", invalid=True)
+    assert results[3].external_id == "1049753101234567168"
+
+
+def test_object_that_is_not_a_status_is_an_invalid_record():
+    assert parse_fixture("not_a_tweet.json") == [
+        SkippedRecord(1, f"{STATUS_EXPECTED} (got keys: 'name')", invalid=True)
+    ]
+
+
+def test_line_that_is_not_an_object_is_an_invalid_record():
+    results = parse_bytes(jsonl(status(), [1, 2]))
+    assert results[0].external_id == "1049760011122233344"
+    assert results[1] == SkippedRecord(2, f"{STATUS_EXPECTED} (got a JSON array)", invalid=True)
 
 
 def test_array_element_that_is_not_a_status_names_its_index():
-    with pytest.raises(TranscriptFormatError, match=r"got keys: 'id_str', 'text'") as caught:
-        parse_bytes(json.dumps([status(), {"id_str": "1", "text": "no date, no user"}], indent=1).encode())
-    assert caught.value.record == 2
+    results = parse_bytes(json.dumps([status(), {"id_str": "1", "text": "no date, no user"}], indent=1).encode())
+    assert results[0].record == 1
+    assert results[1] == SkippedRecord(2, f"{STATUS_EXPECTED} (got keys: 'id_str', 'text')", invalid=True)
 
 
-def test_broken_array_reports_the_line_and_column():
+def test_array_broken_after_its_first_element_ends_with_an_invalid_record():
+    results = parse_bytes(b'[\n{"id_str": "1"},\n{"id_str": "2",,}\n]')
+    assert results[0] == SkippedRecord(1, f"{STATUS_EXPECTED} (got keys: 'id_str')", invalid=True)
+    assert len(results) == 2
+    assert (results[1].record, results[1].invalid) == (2, True)
+    assert results[1].reason.startswith("invalid JSON after element 1: parse error: invalid object key")
+
+
+def test_non_utf8_line_is_an_invalid_record():
+    results = parse_bytes(jsonl(status()) + b'{"text": "caf\xe9 au lait"}\n' + jsonl(status(id_str="3")))
+    assert [result.record for result in results] == [1, 2, 3]
+    assert results[1] == SkippedRecord(
+        2, "not UTF-8 text: invalid continuation byte at byte 13 of the line", invalid=True
+    )
+
+
+def test_bad_created_at_is_an_invalid_record():
+    results = parse_bytes(jsonl(status(), status(created_at="2018-10-10T20:19:24Z")))
+    assert results[1] == SkippedRecord(
+        2,
+        "bad 'created_at' '2018-10-10T20:19:24Z': expected Twitter's format, like 'Wed Oct 10 20:19:24 +0000 2018'",
+        invalid=True,
+    )
+
+
+def test_impossible_date_is_an_invalid_record():
+    assert parse_bytes(jsonl(status(created_at="Fri Feb 30 20:19:24 +0000 2018"))) == [
+        SkippedRecord(
+            1,
+            "bad 'created_at' 'Fri Feb 30 20:19:24 +0000 2018': expected Twitter's format, "
+            "like 'Wed Oct 10 20:19:24 +0000 2018'",
+            invalid=True,
+        )
+    ]
+
+
+def test_user_without_screen_name_is_an_invalid_record():
+    assert parse_bytes(jsonl(status(user={"id_str": "1012000000000000002"}))) == [
+        SkippedRecord(1, "the status's 'user' has no 'id_str' or no 'screen_name'", invalid=True)
+    ]
+
+
+def test_status_without_text_is_an_invalid_record():
+    record = status()
+    del record["text"]
+    assert parse_bytes(jsonl(record)) == [SkippedRecord(1, "the status has no 'text' or 'full_text'", invalid=True)]
+
+
+# --- whole-file failures ---------------------------------------------------------
+
+
+def test_array_broken_before_its_first_element_is_refused():
     with pytest.raises(TranscriptFormatError) as caught:
-        parse_bytes(b'[\n{"id_str": "1"},\n{"id_str": "2",,}\n]')
+        parse_bytes(b'[\n{"id_str": "1",,}\n]')
     assert caught.value.record is None
+    assert caught.value.message.startswith("invalid JSON after element 0: parse error: invalid object key")
+
+
+def test_broken_pretty_printed_document_is_refused():
+    # Not JSON Lines (the first line is no whole object): read whole, and
+    # json cannot say which value is broken.
+    with pytest.raises(TranscriptFormatError) as caught:
+        parse_bytes(b'{\n  "id_str": "1",\n  "text": "A1",,\n}\n')
     assert caught.value.message.startswith("invalid JSON: Expecting property name enclosed in double quotes: line 3")
 
 
@@ -399,38 +503,10 @@ def test_png_is_refused_as_not_json():
     assert caught.value.message == "not JSON: expected '{' or '[' at the start of the file, got '\\x89'"
 
 
-def test_non_utf8_line_names_its_line():
-    data = jsonl(status()) + b'{"text": "caf\xe9 au lait"}\n'
-    with pytest.raises(TranscriptFormatError, match="not UTF-8 text") as caught:
-        parse_bytes(data)
-    assert caught.value.record == 2
-
-
-def test_bad_created_at_names_its_record():
+def test_text_that_is_not_json_is_refused():
     with pytest.raises(TranscriptFormatError) as caught:
-        parse_bytes(jsonl(status(), status(created_at="2018-10-10T20:19:24Z")))
-    assert caught.value.record == 2
-    assert caught.value.message == (
-        "bad 'created_at' '2018-10-10T20:19:24Z': expected Twitter's format, like 'Wed Oct 10 20:19:24 +0000 2018'"
-    )
-
-
-def test_impossible_date_is_refused():
-    with pytest.raises(TranscriptFormatError, match="bad 'created_at'"):
-        parse_bytes(jsonl(status(created_at="Fri Feb 30 20:19:24 +0000 2018")))
-
-
-def test_user_without_screen_name_is_refused():
-    with pytest.raises(TranscriptFormatError, match="'user' has no 'id_str' or no 'screen_name'") as caught:
-        parse_bytes(jsonl(status(user={"id_str": "1012000000000000002"})))
-    assert caught.value.record == 1
-
-
-def test_status_without_text_is_refused():
-    record = status()
-    del record["text"]
-    with pytest.raises(TranscriptFormatError, match="no 'text' or 'full_text'"):
-        parse_bytes(jsonl(record))
+        parse_bytes(b"id,created_at,text\n1,Wed Oct 10 20:19:24 +0000 2018,hello\n")
+    assert caught.value.message == "not JSON: expected '{' or '[' at the start of the file, got 'i'"
 
 
 # --- sniffing ------------------------------------------------------------------

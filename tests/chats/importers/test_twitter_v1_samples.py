@@ -198,6 +198,14 @@ def test_sample_texts_are_readable(folder, name):
     assert truncated == EXPECTED[name].truncated_records
 
 
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_sample_truncated_flag_marks_the_cut_texts(folder, name):
+    posts = posts_of(folder, name)
+    assert {post.record for post in posts if post.truncated} == EXPECTED[name].truncated_records
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_sample_retweets_carry_the_original_full_text(folder, name):
     for post in posts_of(folder, name):
@@ -258,6 +266,8 @@ def test_compat_and_extended_mode_of_the_same_status(folder):
         "writing requirements to python_twitt pytho… https://twitter.com/i/web/status/782737772490600448"
     )
     assert extended.text.startswith(compat.text.split("…")[0])
+    assert compat.truncated is True
+    assert extended.truncated is False
     assert [media.url for media in extended.media] == ["https://pbs.twimg.com/media/CtzX2fnXEAAMAjK.jpg"]
 
 
