@@ -3,11 +3,12 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count
+from django.http import HttpResponseRedirect, JsonResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from chats.importers import FORMAT_NAMES
 from chats.models import Author, Chat, Import, Link, Post, Question, Series, Study
-from chats.services.imports import import_progress_key
 from chats.tasks import import_transcript
 
 
@@ -107,7 +108,7 @@ class ImportForm(forms.ModelForm):
 
     class Meta:
         model = Import
-        fields = ["file", "requested_format", "series_hashtag", "chat_slug"]
+        fields = ["file", "requested_format", "series_hashtag", "chat_slug", "split_sessions", "strict", "dry_run"]
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -124,47 +125,79 @@ class ImportForm(forms.ModelForm):
 @admin.register(Import)
 class ImportAdmin(admin.ModelAdmin):
     form = ImportForm
-    list_display = ["id", "original_name", "status", "format", "created_count", "updated_count", "unchanged_count",
-                    "skipped_count", "requested_by", "created_at"]
-    list_filter = ["status", "format"]
+    change_form_template = "admin/chats/import/change_form.html"
+    list_display = ["id", "original_name", "status", "progress_bar", "format", "created_count", "updated_count",
+                    "unchanged_count", "skipped_count", "dry_run", "requested_by", "created_at"]
+    list_filter = ["status", "format", "dry_run"]
     search_fields = ["original_name"]
-    readonly_fields = ["status", "format", "live_progress", "created_count", "updated_count", "unchanged_count",
-                       "skipped_count", "error_list", "chat_links", "requested_by", "created_at", "started_at",
-                       "finished_at", "source_paths"]
+    UPLOAD_FIELDS = ["file", "requested_format", "series_hashtag", "chat_slug", "split_sessions", "strict", "dry_run"]
+    readonly_fields = ["status", "progress_bar", "format", "time_span", "created_count", "updated_count",
+                       "unchanged_count", "skipped_count", "outside_count", "planned_chat_list", "error_list",
+                       "chat_links", "requested_by", "created_at", "started_at", "finished_at", "source_paths"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["file", "requested_format", "series_hashtag", "chat_slug"]
-        return ["original_name", "file", "source_paths", "requested_format", "series_hashtag", "chat_slug",
-                *self.readonly_fields]
+            return self.UPLOAD_FIELDS
+        return ["original_name", *self.UPLOAD_FIELDS, *self.readonly_fields]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return [*self.readonly_fields, "original_name", "file", "requested_format", "series_hashtag", "chat_slug"]
+        return [*self.readonly_fields, "original_name", *self.UPLOAD_FIELDS]
 
     def has_change_permission(self, request, obj=None):
         # An import is a record of what happened; it is viewed, not edited.
         return False if obj is not None else super().has_change_permission(request, obj)
 
+    def get_urls(self):
+        return [
+            path("<int:pk>/progress/", self.admin_site.admin_view(self.progress_view), name="chats_import_progress"),
+            *super().get_urls(),
+        ]
+
+    def progress_view(self, request, pk: int):
+        """What the change page's progress bar polls while the worker runs."""
+        if not self.has_view_permission(request):
+            return JsonResponse({"error": "forbidden"}, status=403)
+        row = Import.objects.filter(pk=pk).first()
+        if row is None:
+            return JsonResponse({"error": "no such import"}, status=404)
+        return JsonResponse({
+            "status": row.status, "status_display": row.get_status_display(), "percent": row.percent_read,
+            "records": row.progress, "created": row.created_count, "updated": row.updated_count,
+            "unchanged": row.unchanged_count, "skipped": row.skipped_count,
+            "finished": row.status in {Import.Status.SUCCEEDED, Import.Status.FAILED},
+        })
+
     def save_model(self, request, obj, form, change):
         obj.requested_by = request.user
         obj.original_name = form.cleaned_data["file"].name[:255]
+        obj.bytes_total = form.cleaned_data["file"].size
         super().save_model(request, obj, form, change)
         transaction.on_commit(lambda: import_transcript.delay(obj.pk))
-        messages.info(request, "The import is queued; this page shows its status and counts.")
+        what = "A dry run is queued: it writes nothing" if obj.dry_run else "The import is queued"
+        messages.info(request, f"{what}; this page shows its progress, then its counts.")
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # Straight to the import's own page, where its progress shows.
+        return HttpResponseRedirect(reverse("admin:chats_import_change", args=[obj.pk]))
 
     @admin.display(description="progress")
-    def live_progress(self, obj):
-        if obj.status != Import.Status.RUNNING:
-            return "-"
-        from django.core.cache import cache
+    def progress_bar(self, obj):
+        label = f"{obj.progress:,} records, {obj.percent_read}% read"
+        return format_html('<progress class="import-progress" max="100" value="{}" data-progress-url="{}">{}</progress> '
+                           '<span class="import-progress-label">{}</span>',
+                           obj.percent_read, reverse("admin:chats_import_progress", args=[obj.pk]), label, label)
 
-        try:
-            records = cache.get(import_progress_key(obj.pk))
-        except Exception:  # noqa: BLE001 - progress is a nicety; the cache may be down
-            records = None
-        return f"{records:,} records read" if records else "started"
+    @admin.display(description="time span")
+    def time_span(self, obj):
+        if not obj.first_post_at:
+            return "-"
+        return f"{obj.first_post_at:%Y-%m-%d %H:%M} – {obj.last_post_at:%Y-%m-%d %H:%M} UTC"
+
+    @admin.display(description="chats a dry run would create")
+    def planned_chat_list(self, obj):
+        return ", ".join(obj.planned_chats) or "-"
 
     @admin.display(description="errors")
     def error_list(self, obj):

@@ -40,6 +40,12 @@ class Series(models.Model):
     def __str__(self) -> str:
         return f"#{self.hashtag}"
 
+    @property
+    def has_schedule(self) -> bool:
+        """Whether the series says when its chats happen (then a capture of
+        many weeks is cut into chats by that schedule)."""
+        return self.weekday is not None and self.start_time is not None
+
 
 class ChatQuerySet(models.QuerySet):
     def visible(self) -> ChatQuerySet:
@@ -96,7 +102,11 @@ class Chat(models.Model):
 
 class Question(models.Model):
     chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="questions")
-    label = models.CharField(max_length=20, help_text="T1, T1a, ...")
+    label = models.CharField(max_length=20, help_text="T1, T1a, Q2, ...")
+    # The label's number and sub-letter ("T1a" -> 1, "a"): answers labelled
+    # A1a, T1a or Q1a all answer it.
+    number = models.PositiveSmallIntegerField(null=True, blank=True)
+    sub = models.CharField(max_length=4, blank=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
     text = models.TextField()
     position = models.PositiveIntegerField(default=0)
@@ -143,14 +153,17 @@ class PostQuerySet(models.QuerySet):
 class Post(models.Model):
     class QuestionSource(models.TextChoices):
         NONE = "", "Not assigned"
-        LABEL = "label", "Answer label (A1)"
+        LABEL = "label", "Label (T1 / A1)"
         REPLY = "reply", "Reply chain"
         WINDOW = "window", "Time window"
+        REPOST = "repost", "Retweet of an answer"
         MODERATOR = "moderator", "Set by a moderator"
 
     platform = models.CharField(max_length=20, choices=Platform.choices)
     external_id = models.CharField(max_length=200, help_text="The platform's id, as text.")
-    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="posts")
+    # Empty for a post captured outside any session of its series (a stray
+    # mention days later): kept, but shown on no chat page.
+    chat = models.ForeignKey(Chat, null=True, blank=True, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="posts")
     created_at = models.DateTimeField()
     text = models.TextField(blank=True)
@@ -165,6 +178,12 @@ class Post(models.Model):
     # sha256 of the parsed content: tells an unchanged re-import from an update
     # without comparing whole JSON documents.
     content_hash = models.CharField(max_length=64)
+    # How complete this copy is (full text over truncated, then longer text,
+    # then more metrics): a re-import replaces a post only with a richer copy.
+    richness = models.BigIntegerField(default=0)
+    truncated = models.BooleanField(default=False, help_text="The text is known to be cut short.")
+    thread_root_external_id = models.CharField(max_length=200, blank=True)
+    edit_history = models.JSONField(default=list, blank=True, help_text="Ids of earlier versions of an edited post.")
 
     reply_to_external_id = models.CharField(max_length=200, blank=True)
     repost_of_external_id = models.CharField(max_length=200, blank=True)
@@ -195,6 +214,7 @@ class Post(models.Model):
             models.Index(fields=["chat", "created_at"]),
             models.Index(fields=["platform", "reply_to_external_id"]),
             models.Index(fields=["platform", "repost_of_external_id"]),
+            models.Index(fields=["platform", "quote_of_external_id"]),
             GinIndex(fields=["search_vector"], name="post_search_vector_gin"),
         ]
 
@@ -230,6 +250,16 @@ class Study(models.Model):
         return self.title or self.doi or self.pmid or self.pmcid or self.arxiv_id or f"study {self.pk}"
 
 
+class LinkQuerySet(models.QuerySet):
+    def shared_in(self, chat: Chat) -> LinkQuerySet:
+        """Links shared in ``chat``, each with ``chat_share_count``, most shared first."""
+        return (
+            self.filter(posts__chat=chat)
+            .annotate(chat_share_count=models.Count("posts", distinct=True))
+            .order_by("-chat_share_count", "url")
+        )
+
+
 class Link(models.Model):
     url = models.TextField(unique=True, help_text="Normalised URL.")
     domain = models.CharField(max_length=255, db_index=True)
@@ -237,6 +267,8 @@ class Link(models.Model):
     share_count = models.PositiveIntegerField(default=0)
     first_post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     study = models.ForeignKey(Study, null=True, blank=True, on_delete=models.SET_NULL, related_name="links")
+
+    objects = LinkQuerySet.as_manager()
 
     class Meta:
         ordering = ["-share_count", "url"]
@@ -277,14 +309,22 @@ class Import(models.Model):
     chat_slug = models.CharField(
         max_length=120, blank=True, help_text="Put every post in this chat, e.g. hcsmca-116 (created if missing)."
     )
-    split_sessions = models.BooleanField(default=False)
+    split_sessions = models.BooleanField(default=False, help_text="Cut a capture of many sessions into chats.")
+    strict = models.BooleanField(default=False, help_text="Fail on the first bad record instead of skipping it.")
+    dry_run = models.BooleanField(default=False, help_text="Report what would happen; write nothing.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
     progress = models.PositiveIntegerField(default=0, help_text="Records read so far.")
+    bytes_read = models.BigIntegerField(default=0)
+    bytes_total = models.BigIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text='[{"record": N, "message": "..."}]')
+    first_post_at = models.DateTimeField(null=True, blank=True, help_text="Time span the file covers.")
+    last_post_at = models.DateTimeField(null=True, blank=True)
+    outside_count = models.PositiveIntegerField(default=0, help_text="Posts outside any session.")
+    planned_chats = models.JSONField(default=list, blank=True, help_text="Chats a dry run would create.")
     chats = models.ManyToManyField(Chat, blank=True, related_name="imports")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -296,3 +336,9 @@ class Import(models.Model):
 
     def __str__(self) -> str:
         return f"Import {self.pk}: {self.original_name or self.file.name}"
+
+    @property
+    def percent_read(self) -> int:
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        return min(100, int(100 * self.bytes_read / self.bytes_total)) if self.bytes_total else 0

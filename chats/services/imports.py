@@ -1,33 +1,67 @@
-"""Loading transcripts: parse a file, then upsert authors, posts and links in
-one transaction. Used by the Celery task, the management command and the
+"""Loading transcripts: parse files, then merge their posts into the archive
+in one transaction. Used by the Celery task, the management command and the
 admin alike (architecture.md, section 1).
+
+How a load goes, and why:
+
+1. Each file is detected (or taken as ``--format``) and parsed as a stream.
+   Parsed posts are written in batches with PostgreSQL ``COPY`` into a
+   temporary staging table, so memory stays flat whatever the file's size.
+2. The staging table is merged with set-based SQL: the richest copy of each
+   post wins inside the file, authors are upserted, new posts inserted,
+   existing ones replaced only by a richer copy (full text over truncated,
+   longer text, more metrics) and otherwise left unchanged.
+3. New posts go to the chat named on the command line, to the chat that
+   already holds the file's other posts (a re-import), to sessions cut from
+   the capture (``split_sessions``, or a series with a schedule), or to a new
+   chat.
+4. References (reply, repost, quote) are resolved to rows both ways, links
+   counted and recognised as studies, questions detected and assigned.
+
+Any error leaves the archive exactly as it was: it is one transaction.
 """
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import re
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Max
 from django.utils import timezone
 
-from chats.importers import HEAD_SIZE, ParsedPost, SkippedRecord, TranscriptFormatError, detect, expected_formats, get_parser
-from chats.models import Author, Chat, Import, Link, Post, PostLink, Series
-from chats.services.links import domain_of, normalise_url
+from chats.importers import (
+    HEAD_SIZE,
+    PARSERS,
+    ParseContext,
+    ParsedPost,
+    SkippedRecord,
+    TranscriptFormatError,
+    detect,
+    expected_formats,
+    get_parser,
+)
+from chats.models import Author, Chat, Import, Post, Series
+from chats.services.links import domain_of, links_recount, normalise_url, studies_recognise
+from chats.services.questions import questions_assign
+from chats.services.sessions import SessionPlan, plan_sessions
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 5000
+# Only so many skipped records are listed one by one; the rest are counted.
+MAX_REPORTED_ERRORS = 1000
 EXTERNAL_ID_MAX = Post._meta.get_field("external_id").max_length
 AUTHOR_ID_MAX = Author._meta.get_field("platform_id").max_length
 HANDLE_MAX = Author._meta.get_field("handle").max_length
@@ -52,21 +86,45 @@ class ImportOutcome:
     skipped: int = 0
     chats: list[str] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
+    # Beyond the contract: what a moderator wants to know, above all on a dry run.
+    first_post_at: datetime | None = None
+    last_post_at: datetime | None = None
+    outside: int = 0
+    new_chats: list[str] = field(default_factory=list)
+    unreported_errors: int = 0
+
+    CONTRACT_KEYS = ("status", "format", "created", "updated", "unchanged", "skipped", "chats", "errors")
 
     def as_contract(self) -> dict:
         """The JSON object of `import_transcript --json` (architecture.md, section 4)."""
-        return asdict(self)
+        return {key: getattr(self, key) for key in self.CONTRACT_KEYS}
+
+    def report(self, record: int | None, message: str) -> None:
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append({"record": record, "message": message})
+        else:
+            self.unreported_errors += 1
+
+    def close_report(self) -> None:
+        if self.unreported_errors:
+            self.errors.append({"record": None, "message": f"... and {self.unreported_errors} more not listed"})
+            self.unreported_errors = 0
 
 
 @dataclass
 class SourceFile:
     name: str
     stream: BinaryIO
+    size: int = 0
+
+
+# Called with (records read, bytes read, bytes in all files).
+ProgressCallback = Callable[[int, int, int], None]
 
 
 # --- Entry points ------------------------------------------------------------
 
-def import_run(*, import_id: int) -> ImportOutcome | None:
+def import_run(*, import_id: int, progress: ProgressCallback | None = None) -> ImportOutcome | None:
     """Run the import described by an ``Import`` row and record its outcome.
 
     Returns None when the row no longer exists or already finished (a task
@@ -82,9 +140,14 @@ def import_run(*, import_id: int) -> ImportOutcome | None:
 
     with ExitStack() as stack:
         try:
-            sources = [SourceFile(name, stack.enter_context(opener())) for name, opener in _sources_of(row)]
+            sources = [
+                SourceFile(name, stack.enter_context(opener()), size)
+                for name, opener, size in _sources_of(row)
+            ]
         except OSError as exc:
-            outcome = ImportOutcome(status=Import.Status.FAILED, errors=[{"record": None, "message": f"cannot read the file: {exc}"}])
+            outcome = ImportOutcome(
+                status=Import.Status.FAILED, errors=[{"record": None, "message": f"cannot read the file: {exc}"}]
+            )
         else:
             outcome = _import_or_record_crash(
                 row,
@@ -93,7 +156,10 @@ def import_run(*, import_id: int) -> ImportOutcome | None:
                 chat_slug=row.chat_slug or None,
                 series_hashtag=row.series_hashtag or None,
                 split_sessions=row.split_sessions,
+                strict=row.strict,
+                dry_run=row.dry_run,
                 import_row=row,
+                progress=_combine(_row_progress(row), progress),
             )
     _record_outcome(row, outcome)
     return outcome
@@ -106,23 +172,23 @@ def transcript_import(
     chat_slug: str | None = None,
     series_hashtag: str | None = None,
     split_sessions: bool = False,
+    strict: bool = False,
     dry_run: bool = False,
     import_row: Import | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ImportOutcome:
-    """Parse ``sources`` and load them in one transaction.
+    """Parse ``sources`` and merge them into the archive in one transaction.
 
     On any error nothing is written and the outcome says failed, with the
-    record and the reason. With ``dry_run`` everything is checked and counted,
-    then rolled back.
+    record and the reason. With ``dry_run`` everything is checked and
+    counted, then rolled back.
     """
     outcome = ImportOutcome()
     try:
-        if split_sessions:
-            # Refused rather than ignored: splitting arrives with session detection.
-            raise ImportFailed("splitting a file into sessions is not supported yet; import it into one chat")
         with transaction.atomic():
-            parsed = _parse_sources(sources, requested_format, outcome, import_row)
-            _load(parsed, chat_slug=chat_slug, series_hashtag=series_hashtag, outcome=outcome, import_row=import_row)
+            load = _Load(outcome, import_row=import_row, progress=progress, strict=strict)
+            load.run(sources, requested_format=requested_format, chat_slug=chat_slug,
+                     series_hashtag=series_hashtag, split_sessions=split_sessions)
             if dry_run:
                 transaction.set_rollback(True)
     except ImportFailed as exc:
@@ -134,6 +200,7 @@ def transcript_import(
         # the transaction is rolled back, and the import fails like any bad input.
         logger.warning("import refused by the database: %s", exc)
         return _failed(outcome, {"record": None, "message": f"the database refused the data: {exc}".strip()})
+    outcome.close_report()
     return outcome
 
 
@@ -152,14 +219,17 @@ def _import_or_record_crash(row: Import, **kwargs) -> ImportOutcome:
 
 
 def _failed(outcome: ImportOutcome, error: dict) -> ImportOutcome:
-    return ImportOutcome(status=Import.Status.FAILED, format=outcome.format, errors=[*outcome.errors, error])
+    outcome.close_report()
+    # The failure usually quotes the skipped record that caused it.
+    earlier = [e for e in outcome.errors if not (e["record"] == error["record"] and e["message"] in error["message"])]
+    return ImportOutcome(status=Import.Status.FAILED, format=outcome.format, errors=[*earlier, error])
 
 
 def _sources_of(row: Import):
     if row.file:
-        yield row.original_name or Path(row.file.name).name, lambda: row.file.open("rb")
+        yield row.original_name or Path(row.file.name).name, lambda: row.file.open("rb"), row.file.size
     for path in row.source_paths or []:
-        yield Path(path).name, lambda path=path: open(path, "rb")
+        yield Path(path).name, lambda path=path: open(path, "rb"), Path(path).stat().st_size
 
 
 def _record_outcome(row: Import, outcome: ImportOutcome) -> None:
@@ -170,42 +240,567 @@ def _record_outcome(row: Import, outcome: ImportOutcome) -> None:
         row.updated_count = outcome.updated
         row.unchanged_count = outcome.unchanged
         row.skipped_count = outcome.skipped
+        row.outside_count = outcome.outside
         row.errors = outcome.errors
+        row.first_post_at = outcome.first_post_at
+        row.last_post_at = outcome.last_post_at
+        row.planned_chats = outcome.new_chats if row.dry_run else []
+        if outcome.status == Import.Status.SUCCEEDED:
+            row.bytes_read = row.bytes_total
         row.finished_at = timezone.now()
         row.save()
-        row.chats.set(Chat.objects.filter(slug__in=outcome.chats))
+        row.chats.set([] if row.dry_run else Chat.objects.filter(slug__in=outcome.chats))
 
 
-# --- Parsing -----------------------------------------------------------------
+def _row_progress(row: Import) -> ProgressCallback:
+    """Progress written to the row through a connection of its own, so that it
+    shows while the import's own transaction is still open."""
 
-def _parse_sources(sources, requested_format, outcome, import_row) -> list[ParsedPost]:
-    if not sources:
-        raise ImportFailed("no file to import")
-    posts: list[ParsedPost] = []
-    for source in sources:
-        format_name = _format_of(source, requested_format)
-        outcome.format = format_name if not outcome.format or outcome.format == format_name else "mixed"
-        prefix = f"{source.name}: " if len(sources) > 1 else ""
+    def write(records: int, bytes_read: int, bytes_total: int) -> None:
         try:
-            for result in get_parser(format_name).parse(source.stream):
+            Import.objects.using("progress").filter(pk=row.pk).update(
+                progress=records, bytes_read=bytes_read, bytes_total=bytes_total)
+        except Exception:  # noqa: BLE001 - progress is a nicety; never fail an import over it
+            logger.warning("could not record the progress of import %s", row.pk, exc_info=True)
+
+    return write
+
+
+def _combine(*callbacks: ProgressCallback | None) -> ProgressCallback:
+    active = [callback for callback in callbacks if callback is not None]
+
+    def call(records: int, bytes_read: int, bytes_total: int) -> None:
+        for callback in active:
+            callback(records, bytes_read, bytes_total)
+
+    return call
+
+
+# --- Reading -----------------------------------------------------------------
+
+class CountingReader(io.RawIOBase):
+    """A binary stream that counts the bytes read through it (for progress)."""
+
+    def __init__(self, stream: BinaryIO):
+        self._stream = stream
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        self.count += len(data)
+        return len(data)
+
+    def readline(self, size: int = -1) -> bytes:
+        line = self._stream.readline(size)
+        self.count += len(line)
+        return line
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size) if size is not None and size >= 0 else self._stream.read()
+        self.count += len(data)
+        return data
+
+
+@dataclass
+class _Source:
+    file: SourceFile
+    format_name: str
+
+
+# Columns of the staging table, in COPY order.
+STAGING_COLUMNS = (
+    ("seq", "bigint"), ("record", "integer"), ("source", "text"),
+    ("platform", "text"), ("external_id", "text"),
+    ("author_platform_id", "text"), ("author_handle", "text"), ("author_display_name", "text"),
+    ("author_profile_url", "text"), ("author_avatar_url", "text"),
+    ("created_at", "timestamptz"), ("text", "text"), ("url", "text"), ("language", "text"),
+    ("urls", "jsonb"), ("hashtags", "jsonb"), ("mentions", "jsonb"), ("media", "jsonb"), ("metrics", "jsonb"),
+    ("original", "jsonb"), ("content_hash", "text"), ("richness", "bigint"), ("truncated", "boolean"),
+    ("reply_to", "text"), ("repost_of", "text"), ("quote_of", "text"), ("thread_root", "text"),
+    ("edit_history", "jsonb"), ("links", "jsonb"),
+)
+
+
+class _Load:
+    """One import: the staging table, the merge and what follows it."""
+
+    def __init__(self, outcome: ImportOutcome, *, import_row: Import | None, progress: ProgressCallback | None,
+                 strict: bool):
+        self.outcome = outcome
+        self.import_row = import_row if import_row is not None and import_row.pk else None
+        self.progress = progress
+        self.strict = strict
+        self.records = 0
+        self.bytes_done = 0
+        self.bytes_total = 0
+        self.last_progress = 0.0
+        self.seq = 0
+        self.created_chats: list[Chat] = []
+
+    # -- the steps --
+
+    def run(self, sources, *, requested_format, chat_slug, series_hashtag, split_sessions) -> None:
+        if not sources:
+            raise ImportFailed("no file to import")
+        target = Chat.objects.select_related("series").filter(slug=chat_slug).first() if chat_slug else None
+        if chat_slug and target is None and not CHAT_SLUG_RE.match(chat_slug):
+            raise ImportFailed(
+                f"there is no chat {chat_slug!r}; to create one, name it <series hashtag>-<number>, e.g. hcsmca-116")
+        series = target.series if target else _series(
+            (CHAT_SLUG_RE.match(chat_slug)["hashtag"] if chat_slug else None)
+            or series_hashtag or settings.HCSMCA_DEFAULT_SERIES)
+        readable, context = self._classify(sources, requested_format, series)
+        self.bytes_total = sum(source.file.size for source in readable)
+        self._create_staging()
+        for source in readable:
+            self._step(f"read {source.file.name}", self._stage, source, context)
+        self._report_progress(force=True)
+        self._merge(target=target, chat_slug=chat_slug, series=series, split_sessions=split_sessions)
+
+    def _classify(self, sources, requested_format, series) -> tuple[list[_Source], ParseContext]:
+        """The format of each file; a personal archive's account.js is read as
+        context for its tweets.js, not as posts."""
+        readable, account = [], None
+        for source in sources:
+            format_name = _format_of(source, requested_format)
+            archive = PARSERS["twitter-archive"]
+            head = _head(source)
+            if format_name == "twitter-archive" and archive.is_companion(head):
+                found = archive.read_account(source.stream)
+                account = found or account
+                note = "the archive's account, used as the author of its tweets" if found else "not posts"
+                self.outcome.report(None, f"{source.name}: {note}")
+                continue
+            readable.append(_Source(source, format_name))
+        formats = {source.format_name for source in readable}
+        self.outcome.format = formats.pop() if len(formats) == 1 else ("mixed" if formats else "")
+        if not readable:
+            raise ImportFailed("none of the files holds posts")
+        return readable, ParseContext(default_timezone=_zone(series.timezone), account=account)
+
+    def _create_staging(self) -> None:
+        columns = ", ".join(f"{name} {kind}" for name, kind in STAGING_COLUMNS)
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS import_staging")
+            cursor.execute(f"CREATE TEMP TABLE import_staging ({columns}) ON COMMIT DROP")
+
+    def _stage(self, source: _Source, context: ParseContext) -> None:
+        parser = get_parser(source.format_name)
+        prefix = f"{source.file.name}: " if self.bytes_total != source.file.size else ""
+        reader = CountingReader(source.file.stream)
+        batch: list[str] = []
+        parsed_any = False
+        first_invalid: SkippedRecord | None = None
+        try:
+            for result in parser.parse(reader, context):
+                self.records += 1
                 if isinstance(result, SkippedRecord):
-                    outcome.skipped += 1
-                    outcome.errors.append({"record": result.record, "message": prefix + result.reason})
+                    if result.invalid and self.strict:
+                        raise ImportFailed(f"{prefix}{result.reason} (--strict)", record=result.record)
+                    first_invalid = first_invalid or (result if result.invalid else None)
+                    self.outcome.skipped += 1
+                    self.outcome.report(result.record, prefix + result.reason)
                 else:
-                    posts.append(result)
-                if import_row is not None and (len(posts) + outcome.skipped) % 5000 == 0:
-                    _report_progress(import_row, len(posts) + outcome.skipped)
+                    _check_fits(result, prefix)
+                    parsed_any = True
+                    batch.append(self._staging_line(result, source.file.name))
+                    if len(batch) >= BATCH_SIZE:
+                        self._copy(batch)
+                        batch = []
+                if self.records % 1000 == 0:
+                    self._report_progress(current=reader.count)
         except TranscriptFormatError as exc:
             raise ImportFailed(f"{prefix}{exc.message}", record=exc.record) from exc
-    return posts
+        if batch:
+            self._copy(batch)
+        if not parsed_any and first_invalid is not None:
+            raise ImportFailed(
+                f"{prefix}no record could be read as {parser.label}; the first problem: {first_invalid.reason}",
+                record=first_invalid.record)
+        self.bytes_done += source.file.size or reader.count
+
+    def _staging_line(self, post: ParsedPost, source_name: str) -> str:
+        self.seq += 1
+        original = _json(post.raw)
+        values = [
+            post.platform, post.external_id,
+            post.author.platform_id, post.author.handle, post.author.display_name,
+            post.author.profile_url, post.author.avatar_url,
+            post.created_at.astimezone(UTC).isoformat(), post.text, post.url[:500], post.language[:16],
+            _json(list(post.urls)), _json(list(post.hashtags)), _json(list(post.mentions)),
+            _json([{"kind": m.kind, "url": m.url, "alt_text": m.alt_text} for m in post.media]),
+            _json(dict(post.metrics)), original,
+        ]
+        content = "\t".join(_copy_text(value) for value in values)
+        # The hash covers everything the post says, so an unchanged
+        # re-import is recognised without comparing documents.
+        content_hash = hashlib.sha256(content.encode()).hexdigest()
+        links = [[url, domain_of(url)] for url in dict.fromkeys(filter(None, map(normalise_url, post.urls)))]
+        rest = [
+            content_hash, str(richness_of(post)), "t" if post.truncated else "f",
+            post.reply_to_id, post.repost_of_id, post.quote_of_id, post.thread_root_id[:200],
+            _json(list(post.edit_history_ids)), _json(links),
+        ]
+        head = f"{self.seq}\t{post.record}\t{_copy_text(source_name)}\t"
+        return head + content + "\t" + "\t".join(_copy_text(value) for value in rest) + "\n"
+
+    def _copy(self, lines: list[str]) -> None:
+        columns = ", ".join(name for name, _ in STAGING_COLUMNS)
+        with connection.cursor() as cursor:
+            cursor.cursor.copy_expert(f"COPY import_staging ({columns}) FROM STDIN", io.StringIO("".join(lines)))
+
+    def _report_progress(self, *, current: int = 0, force: bool = False) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if force or now - self.last_progress >= 1.0:
+            self.last_progress = now
+            done = self.bytes_total if force else self.bytes_done + current
+            self.progress(self.records, min(done, self.bytes_total), self.bytes_total)
+
+    # -- the merge --
+
+    def _merge(self, *, target: Chat | None, chat_slug: str | None, series: Series, split_sessions: bool) -> None:
+        with connection.cursor() as cursor:
+            self._step("keep best copies", self._keep_best_copies, cursor)
+            span = self._span(cursor)
+            if span is None:
+                if self.outcome.skipped:
+                    return
+                raise ImportFailed("the file holds no posts")
+            self.outcome.first_post_at, self.outcome.last_post_at = span
+            if target is None and chat_slug:
+                target = self._create_chat_from_slug(chat_slug, series, *span)
+            self._step("authors", self._upsert_authors, cursor)
+            self._step("compare", self._compare_with_archive, cursor)
+            self._step("insert", self._insert_new_posts, cursor, target)
+            self._step("update", self._update_richer_posts, cursor, target)
+            if target is None:
+                self._step("place", self._place_new_posts, cursor, series, split_sessions=split_sessions)
+            self._step("edits", self._replace_earlier_versions, cursor)
+            self._step("references", self._resolve_references, cursor)
+            link_ids = self._step("links", self._attach_links, cursor)
+            self._step("link counts", links_recount, link_ids=link_ids)
+            self._step("studies", studies_recognise, link_ids=self.new_link_ids)
+            self._step("chats and questions", self._finish_chats, cursor)
+            # Dropped now as well as on commit: an import inside a larger
+            # transaction (a test, a script) may be followed by another.
+            cursor.execute("DROP TABLE import_best; DROP TABLE import_staging")
+
+    def _step(self, name: str, function, *args, **kwargs):
+        started = time.monotonic()
+        result = function(*args, **kwargs)
+        logger.debug("import step %s took %.2fs", name, time.monotonic() - started)
+        return result
+
+    def _keep_best_copies(self, cursor) -> None:
+        """The same post twice in the files keeps its richest copy (the first of equals)."""
+        cursor.execute("DROP TABLE IF EXISTS import_best")
+        cursor.execute("""
+            CREATE TEMP TABLE import_best ON COMMIT DROP AS
+            SELECT DISTINCT ON (platform, external_id) *,
+                   NULL::bigint AS post_id, NULL::bigint AS old_chat_id, NULL::bigint AS author_id,
+                   false AS is_new, false AS is_richer, false AS is_moved, false AS is_updated
+            FROM import_staging ORDER BY platform, external_id, richness DESC, seq
+        """)
+        cursor.execute("CREATE UNIQUE INDEX ON import_best (platform, external_id)")
+        cursor.execute("SELECT (SELECT count(*) FROM import_staging) - (SELECT count(*) FROM import_best)")
+        duplicates = cursor.fetchone()[0]
+        self.outcome.skipped += duplicates
+        cursor.execute("""
+            SELECT s.record, s.source, b.record, b.source FROM import_staging s
+            JOIN import_best b ON b.platform = s.platform AND b.external_id = s.external_id AND b.seq <> s.seq
+            ORDER BY s.seq LIMIT %s
+        """, [MAX_REPORTED_ERRORS])
+        listed = cursor.fetchall()
+        for record, source, kept_record, kept_source in listed:
+            where = f"record {kept_record}" + (f" of {kept_source}" if kept_source != source else "")
+            self.outcome.report(record, f"the same post as {where}, whose copy is kept")
+        self.outcome.unreported_errors += duplicates - len(listed)
+        cursor.execute("ANALYZE import_best")
+
+    def _span(self, cursor) -> tuple[datetime, datetime] | None:
+        cursor.execute("SELECT min(created_at), max(created_at) FROM import_best")
+        first, last = cursor.fetchone()
+        return (first, last) if first is not None else None
+
+    def _create_chat_from_slug(self, slug: str, series: Series, start: datetime, end: datetime) -> Chat:
+        number = int(CHAT_SLUG_RE.match(slug)["number"])
+        if Chat.objects.filter(series=series, number=number).exists():
+            raise ImportFailed(f"chat number {number} of #{series.hashtag} already exists under another slug")
+        chat = Chat.objects.create(series=series, number=number, slug=slug, start=start, end=end)
+        self.created_chats.append(chat)
+        return chat
+
+    def _upsert_authors(self, cursor) -> None:
+        # The newest profile in the file wins; an export that lacks a
+        # display name or avatar does not erase the one we have.
+        cursor.execute("""
+            INSERT INTO chats_author (platform, platform_id, handle, display_name, profile_url, avatar_url)
+            SELECT DISTINCT ON (platform, author_platform_id) platform, author_platform_id, author_handle,
+                   author_display_name, author_profile_url, author_avatar_url
+            FROM import_best ORDER BY platform, author_platform_id, created_at DESC, seq DESC
+            ON CONFLICT (platform, platform_id) DO UPDATE SET
+                handle = EXCLUDED.handle,
+                display_name = COALESCE(NULLIF(EXCLUDED.display_name, ''), chats_author.display_name),
+                profile_url = COALESCE(NULLIF(EXCLUDED.profile_url, ''), chats_author.profile_url),
+                avatar_url = COALESCE(NULLIF(EXCLUDED.avatar_url, ''), chats_author.avatar_url)
+            WHERE (chats_author.handle, chats_author.display_name, chats_author.profile_url, chats_author.avatar_url)
+                  IS DISTINCT FROM (EXCLUDED.handle,
+                                    COALESCE(NULLIF(EXCLUDED.display_name, ''), chats_author.display_name),
+                                    COALESCE(NULLIF(EXCLUDED.profile_url, ''), chats_author.profile_url),
+                                    COALESCE(NULLIF(EXCLUDED.avatar_url, ''), chats_author.avatar_url))
+        """)
+        cursor.execute("""
+            UPDATE import_best b SET author_id = a.id FROM chats_author a
+            WHERE a.platform = b.platform AND a.platform_id = b.author_platform_id
+        """)
+
+    def _compare_with_archive(self, cursor) -> None:
+        cursor.execute("""
+            UPDATE import_best b SET post_id = p.id, old_chat_id = p.chat_id,
+                   is_richer = b.richness > p.richness
+            FROM chats_post p WHERE p.platform = b.platform AND p.external_id = b.external_id
+        """)
+
+    POST_VALUES = """
+        b.created_at, b.text, b.url, b.language, b.urls, b.hashtags, b.mentions, b.media, b.metrics, b.original,
+        b.content_hash, b.richness, b.truncated, b.reply_to, b.repost_of, b.quote_of, b.thread_root,
+        b.edit_history, b.author_id, %(import_id)s
+    """
+    POST_COLUMNS = """
+        created_at, text, url, language, urls, hashtags, mentions, media, metrics, original,
+        content_hash, richness, truncated, reply_to_external_id, repost_of_external_id, quote_of_external_id,
+        thread_root_external_id, edit_history, author_id, last_import_id
+    """
+
+    def _insert_new_posts(self, cursor, target: Chat | None) -> None:
+        cursor.execute(f"""
+            WITH inserted AS (
+                INSERT INTO chats_post (platform, external_id, chat_id, question_source, {self.POST_COLUMNS})
+                SELECT b.platform, b.external_id, %(chat_id)s, '', {self.POST_VALUES}
+                FROM import_best b WHERE b.post_id IS NULL ORDER BY b.seq
+                RETURNING id, platform, external_id
+            )
+            UPDATE import_best b SET post_id = inserted.id, is_new = true FROM inserted
+            WHERE b.platform = inserted.platform AND b.external_id = inserted.external_id
+        """, {"chat_id": target.pk if target else None, "import_id": self._import_id()})
+        self.outcome.created = cursor.rowcount
+        # Every row now has its post id: fresh statistics keep the planner
+        # from nested loops over what it still believes is all NULL.
+        cursor.execute("ANALYZE import_best")
+
+    def _update_richer_posts(self, cursor, target: Chat | None) -> None:
+        """A richer copy replaces the stored one, and with a chat named, posts
+        move into it. References are cleared and resolved again below; the
+        question a post answers is kept (a moderator may have set it)."""
+        cursor.execute(f"""
+            UPDATE chats_post p SET ({self.POST_COLUMNS}, reply_to_id, repost_of_id, quote_of_id) =
+                ({self.POST_VALUES}, NULL, NULL, NULL)
+            FROM import_best b WHERE b.is_richer AND p.id = b.post_id
+        """, {"import_id": self._import_id()})
+        if target is not None:
+            cursor.execute("""
+                UPDATE import_best SET is_moved = true WHERE NOT is_new AND old_chat_id IS DISTINCT FROM %s
+            """, [target.pk])
+            cursor.execute("""
+                UPDATE chats_post p SET chat_id = %s FROM import_best b WHERE b.is_moved AND p.id = b.post_id
+            """, [target.pk])
+        cursor.execute("UPDATE import_best SET is_updated = is_richer OR is_moved")
+        cursor.execute("SELECT count(*) FILTER (WHERE is_updated), "
+                       "count(*) FILTER (WHERE NOT is_updated AND NOT is_new) FROM import_best")
+        self.outcome.updated, self.outcome.unchanged = cursor.fetchone()
+
+    def _place_new_posts(self, cursor, series: Series, *, split_sessions: bool) -> None:
+        if split_sessions or series.has_schedule:
+            plan = plan_sessions(series=series, table="import_best", where="is_new")
+            self._apply_session_plan(cursor, series, plan)
+            return
+        cursor.execute("""
+            SELECT old_chat_id FROM import_best WHERE old_chat_id IS NOT NULL
+            GROUP BY old_chat_id ORDER BY count(*) DESC, old_chat_id LIMIT 1
+        """)
+        row = cursor.fetchone()
+        if row is not None:
+            chat = Chat.objects.get(pk=row[0])
+        else:
+            cursor.execute("SELECT min(created_at), max(created_at) FROM import_best WHERE is_new")
+            start, end = cursor.fetchone()
+            if start is None:
+                return
+            chat = self._new_chat(series, start, end)
+        cursor.execute("""
+            UPDATE chats_post p SET chat_id = %s FROM import_best b WHERE b.is_new AND p.id = b.post_id
+        """, [chat.pk])
+
+    def _apply_session_plan(self, cursor, series: Series, plan: SessionPlan) -> None:
+        sessions = []
+        for session in plan.sessions:
+            chat = (
+                Chat.objects.filter(series=series, start__lt=session.end, end__gt=session.start).order_by("start").first()
+                or self._new_chat(series, session.start, session.end)
+            )
+            sessions.append((chat.pk, session.start, session.end))
+        if sessions:
+            # One statement for all sessions: each new post joins the session it falls in.
+            cursor.execute("""
+                UPDATE chats_post p SET chat_id = s.chat_id
+                FROM import_best b, (SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]))
+                     AS s(chat_id, starts, ends)
+                WHERE b.is_new AND p.id = b.post_id AND b.created_at BETWEEN s.starts AND s.ends
+            """, [[chat_id for chat_id, _, _ in sessions], [start for _, start, _ in sessions],
+                  [end for _, _, end in sessions]])
+        cursor.execute("""
+            SELECT count(*) FROM import_best b JOIN chats_post p ON p.id = b.post_id WHERE b.is_new AND p.chat_id IS NULL
+        """)
+        self.outcome.outside = cursor.fetchone()[0]
+        if self.outcome.outside:
+            self.outcome.report(None, f"{self.outcome.outside} posts fall outside any session of #{series.hashtag}: "
+                                      "they are kept, but shown on no chat page")
+
+    def _new_chat(self, series: Series, start: datetime, end: datetime) -> Chat:
+        # Lock the series so two imports cannot take the same number.
+        Series.objects.select_for_update().get(pk=series.pk)
+        number = (series.chats.aggregate(Max("number"))["number__max"] or 0) + 1
+        chat = Chat.objects.create(series=series, number=number, slug=f"{series.hashtag}-{number}", start=start, end=end)
+        self.created_chats.append(chat)
+        return chat
+
+    def _replace_earlier_versions(self, cursor) -> None:
+        """An edited post keeps its latest version; earlier ones are removed."""
+        cursor.execute("""
+            DELETE FROM chats_post p USING import_best b, jsonb_array_elements_text(b.edit_history) AS earlier(id)
+            WHERE jsonb_array_length(b.edit_history) > 0 AND p.platform = b.platform AND p.external_id = earlier.id
+              AND p.id <> b.post_id
+        """)
+        if cursor.rowcount:
+            self.outcome.report(None, f"{cursor.rowcount} earlier versions of edited posts were replaced by the latest")
+
+    def _resolve_references(self, cursor) -> None:
+        """Point references at rows both ways: this file's posts at what they
+        answer, and posts already archived at this file's posts."""
+        for column in ("reply_to", "repost_of", "quote_of"):
+            cursor.execute(f"""
+                UPDATE chats_post AS source SET {column}_id = target.id
+                FROM import_best b, chats_post AS target
+                WHERE (b.is_new OR b.is_updated) AND source.id = b.post_id AND source.{column}_external_id <> ''
+                  AND target.platform = source.platform AND target.external_id = source.{column}_external_id
+            """)
+            cursor.execute(f"""
+                UPDATE chats_post AS source SET {column}_id = b.post_id
+                FROM import_best b
+                WHERE b.is_new AND source.platform = b.platform AND source.{column}_external_id = b.external_id
+                  AND source.{column}_id IS NULL
+            """)
+
+    def _attach_links(self, cursor) -> set[int]:
+        """Links of new and changed posts; returns every link whose count may have changed."""
+        cursor.execute("""
+            DELETE FROM chats_postlink pl USING import_best b
+            WHERE (b.is_new OR b.is_updated) AND pl.post_id = b.post_id RETURNING pl.link_id
+        """)
+        touched = {row[0] for row in cursor.fetchall()}
+        cursor.execute("""
+            WITH wanted AS (
+                SELECT DISTINCT link->>0 AS url, link->>1 AS domain
+                FROM import_best b, jsonb_array_elements(b.links) AS link WHERE b.is_new OR b.is_updated
+            ), inserted AS (
+                INSERT INTO chats_link (url, domain, title, share_count)
+                SELECT url, domain, '', 0 FROM wanted ORDER BY url
+                ON CONFLICT (url) DO NOTHING RETURNING id
+            )
+            SELECT id FROM inserted
+        """)
+        self.new_link_ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute("""
+            INSERT INTO chats_postlink (post_id, link_id, position)
+            SELECT b.post_id, l.id, link.position - 1
+            FROM import_best b, jsonb_array_elements(b.links) WITH ORDINALITY AS link(value, position), chats_link l
+            WHERE (b.is_new OR b.is_updated) AND l.url = link.value->>0
+            ON CONFLICT DO NOTHING
+            RETURNING link_id
+        """)
+        return touched | {row[0] for row in cursor.fetchall()}
+
+    def _finish_chats(self, cursor) -> None:
+        """Every chat this file touched spans its posts and has its questions worked out."""
+        cursor.execute("""
+            SELECT DISTINCT p.chat_id FROM import_best b JOIN chats_post p ON p.id = b.post_id
+            WHERE p.chat_id IS NOT NULL
+        """)
+        chat_ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute("""
+            SELECT DISTINCT p.chat_id FROM import_best b JOIN chats_post p ON p.id = b.post_id
+            WHERE p.chat_id IS NOT NULL AND (b.is_new OR b.is_updated)
+        """)
+        changed_ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute("""
+            UPDATE chats_chat c SET start = LEAST(c.start, bounds.first), "end" = GREATEST(c."end", bounds.last)
+            FROM (SELECT chat_id, min(created_at) AS first, max(created_at) AS last FROM chats_post
+                  WHERE chat_id = ANY(%s) GROUP BY chat_id) AS bounds
+            WHERE c.id = bounds.chat_id
+        """, [changed_ids])
+        for chat in Chat.objects.filter(pk__in=changed_ids).select_related("series"):
+            questions_assign(chat=chat)
+        self.outcome.chats = list(Chat.objects.filter(pk__in=chat_ids).order_by("start").values_list("slug", flat=True))
+        self.outcome.new_chats = [chat.slug for chat in self.created_chats]
+
+    def _import_id(self) -> int | None:
+        return self.import_row.pk if self.import_row is not None else None
+
+
+# --- Helpers -------------------------------------------------------------------
+
+def richness_of(post: ParsedPost) -> int:
+    """How complete a copy is, as one comparable number: a full text beats a
+    truncated one, then a longer text, then more engagement counted."""
+    metrics_total = sum(value for value in post.metrics.values() if isinstance(value, int) and value > 0)
+    return ((0 if post.truncated else 1) << 50) | (min(len(post.text), 2**30 - 1) << 20) | min(metrics_total, 2**20 - 1)
+
+
+def _check_fits(post: ParsedPost, prefix: str) -> None:
+    """Refuse, naming the record, values longer than their columns."""
+    for label, value, limit in (
+        ("post id", post.external_id, EXTERNAL_ID_MAX),
+        ("author id", post.author.platform_id, AUTHOR_ID_MAX),
+        ("author handle", post.author.handle, HANDLE_MAX),
+        ("reply-to id", post.reply_to_id, EXTERNAL_ID_MAX),
+        ("repost-of id", post.repost_of_id, EXTERNAL_ID_MAX),
+        ("quote-of id", post.quote_of_id, EXTERNAL_ID_MAX),
+    ):
+        if len(value) > limit:
+            raise ImportFailed(f"{prefix}the {label} is {len(value)} characters long; at most {limit} are kept",
+                               record=post.record)
+
+
+def _json(value) -> str:
+    # PostgreSQL's jsonb cannot hold U+0000; it is stored as U+FFFD.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("\\u0000", "\\ufffd")
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""})
+
+
+def _copy_text(value: str) -> str:
+    """A value in COPY's text format (PostgreSQL text cannot hold NUL)."""
+    return value.translate(_COPY_ESCAPES)
+
+
+def _head(source: SourceFile) -> bytes:
+    head = source.stream.read(HEAD_SIZE)
+    source.stream.seek(0)
+    return head
 
 
 def _format_of(source: SourceFile, requested_format: str) -> str:
     if requested_format and requested_format != "auto":
         get_parser(requested_format)  # refuses unknown names with the list of known ones
         return requested_format
-    head = source.stream.read(HEAD_SIZE)
-    source.stream.seek(0)
+    head = _head(source)
     if not head.strip():
         raise ImportFailed(f"{source.name} is empty: expected a transcript, one of: {expected_formats()}")
     format_name = detect(head)
@@ -214,279 +809,14 @@ def _format_of(source: SourceFile, requested_format: str) -> str:
     return format_name
 
 
-def _report_progress(row: Import, records: int) -> None:
-    # The row itself is locked inside the import's transaction; the cache is
-    # where the admin reads live progress. A cache outage must not fail an import.
-    try:
-        cache.set(import_progress_key(row.pk), records, timeout=24 * 3600)
-    except Exception:  # noqa: BLE001
-        logger.warning("could not report progress of import %s", row.pk, exc_info=True)
-
-
-def import_progress_key(import_id: int) -> str:
-    return f"import-progress:{import_id}"
-
-
-# --- Loading -----------------------------------------------------------------
-
-def _load(parsed: list[ParsedPost], *, chat_slug, series_hashtag, outcome: ImportOutcome, import_row) -> None:
-    posts = _unique_posts(parsed, outcome)
-    if not posts:
-        if outcome.skipped:
-            return
-        raise ImportFailed("the file holds no posts")
-    chat = _target_chat(posts, chat_slug=chat_slug, series_hashtag=series_hashtag)
-    author_ids = _upsert_authors(posts)
-    touched_ids = _upsert_posts(posts, chat=chat, author_ids=author_ids, outcome=outcome, import_row=import_row)
-    _resolve_references(chat)
-    _attach_links(posts, touched_ids)
-    _stretch_chat(chat)
-    outcome.chats = [chat.slug]
-
-
-def _unique_posts(parsed: list[ParsedPost], outcome: ImportOutcome) -> list[ParsedPost]:
-    """The same post twice in one file (overlapping searches do that) is kept once."""
-    first_record: dict[tuple[str, str], int] = {}
-    unique = []
-    for post in parsed:
-        _check_fits(post)
-        key = (post.platform, post.external_id)
-        if key in first_record:
-            outcome.skipped += 1
-            outcome.errors.append({"record": post.record, "message": f"the same post as record {first_record[key]}"})
-            continue
-        first_record[key] = post.record
-        unique.append(post)
-    return unique
-
-
-def _target_chat(posts: list[ParsedPost], *, chat_slug, series_hashtag) -> Chat:
-    start = min(p.created_at for p in posts)
-    end = max(p.created_at for p in posts)
-    if chat_slug:
-        chat = Chat.objects.filter(slug=chat_slug).first()
-        return chat or _create_chat_from_slug(chat_slug, start, end)
-    existing = _chat_holding(posts)
-    if existing is not None:
-        return existing
-    series = _series(series_hashtag or settings.HCSMCA_DEFAULT_SERIES)
-    # Lock the series so two imports cannot take the same number.
-    Series.objects.select_for_update().get(pk=series.pk)
-    number = (series.chats.aggregate(Max("number"))["number__max"] or 0) + 1
-    return Chat.objects.create(series=series, number=number, slug=f"{series.hashtag}-{number}", start=start, end=end)
-
-
-def _chat_holding(posts: list[ParsedPost]) -> Chat | None:
-    """The chat that already holds most of these posts: a re-import goes back there."""
-    keys = [p.external_id for p in posts[:BATCH_SIZE]]
-    platform = posts[0].platform
-    chat_id = (
-        Post.objects.filter(platform=platform, external_id__in=keys)
-        .values("chat_id").annotate(n=Count("id")).order_by("-n").values_list("chat_id", flat=True).first()
-    )
-    return Chat.objects.filter(pk=chat_id).first() if chat_id else None
-
-
-def _create_chat_from_slug(slug: str, start: datetime, end: datetime) -> Chat:
-    match = CHAT_SLUG_RE.match(slug)
-    if not match:
-        raise ImportFailed(f"there is no chat {slug!r}; to create one, name it <series hashtag>-<number>, e.g. hcsmca-116")
-    series = _series(match["hashtag"])
-    number = int(match["number"])
-    if Chat.objects.filter(series=series, number=number).exists():
-        raise ImportFailed(f"chat number {number} of #{series.hashtag} already exists under another slug")
-    return Chat.objects.create(series=series, number=number, slug=slug, start=start, end=end)
-
-
 def _series(hashtag: str) -> Series:
     hashtag = hashtag.lstrip("#").lower()
     series, _ = Series.objects.get_or_create(hashtag=hashtag, defaults={"name": f"#{hashtag}"})
     return series
 
 
-def _upsert_authors(posts: list[ParsedPost]) -> dict[tuple[str, str], int]:
-    latest = {}
-    for post in posts:  # the newest profile in the file wins
-        latest[(post.author.platform, post.author.platform_id)] = post.author
-    rows = [
-        Author(platform=a.platform, platform_id=a.platform_id, handle=a.handle, display_name=a.display_name,
-               profile_url=a.profile_url, avatar_url=a.avatar_url)
-        for a in latest.values()
-    ]
-    Author.objects.bulk_create(
-        rows, batch_size=BATCH_SIZE, update_conflicts=True, unique_fields=["platform", "platform_id"],
-        update_fields=["handle", "display_name", "profile_url", "avatar_url"],
-    )
-    ids = {}
-    for platform in {key[0] for key in latest}:
-        platform_ids = [key[1] for key in latest if key[0] == platform]
-        for start in range(0, len(platform_ids), BATCH_SIZE):
-            for pk, platform_id in Author.objects.filter(
-                platform=platform, platform_id__in=platform_ids[start:start + BATCH_SIZE]
-            ).values_list("pk", "platform_id"):
-                ids[(platform, platform_id)] = pk
-    return ids
-
-
-POST_FIELDS = [
-    "chat", "author", "created_at", "text", "url", "language", "urls", "hashtags", "mentions", "media", "metrics",
-    "original", "content_hash", "reply_to_external_id", "repost_of_external_id", "quote_of_external_id", "last_import",
-    # Cleared for a changed post, then resolved again from its external ids.
-    "reply_to", "repost_of", "quote_of",
-]
-
-
-def content_hash(post: ParsedPost) -> str:
-    payload = asdict(post)
-    payload.pop("record")
-    payload["raw"] = post.raw
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
-
-
-def _upsert_posts(posts, *, chat: Chat, author_ids, outcome: ImportOutcome, import_row) -> list[int]:
-    """Insert new posts, update changed ones; returns the ids of both."""
-    touched: list[int] = []
-    for start in range(0, len(posts), BATCH_SIZE):
-        batch = posts[start:start + BATCH_SIZE]
-        existing = {
-            (row.platform, row.external_id): row
-            for row in Post.objects.filter(
-                platform__in={p.platform for p in batch}, external_id__in=[p.external_id for p in batch]
-            ).only("id", "platform", "external_id", "content_hash", "chat_id")
-        }
-        new_rows, changed_rows = [], []
-        for parsed in batch:
-            row = _post_row(parsed, chat=chat, author_id=author_ids[(parsed.author.platform, parsed.author.platform_id)],
-                            import_row=import_row)
-            current = existing.get((parsed.platform, parsed.external_id))
-            if current is None:
-                new_rows.append(row)
-            elif current.content_hash != row.content_hash or current.chat_id != chat.pk:
-                row.pk = current.pk
-                changed_rows.append(row)
-            else:
-                outcome.unchanged += 1
-        Post.objects.bulk_create(new_rows)
-        Post.objects.bulk_update(changed_rows, POST_FIELDS)
-        outcome.created += len(new_rows)
-        outcome.updated += len(changed_rows)
-        touched += [row.pk for row in new_rows + changed_rows]
-    return touched
-
-
-def _check_fits(parsed: ParsedPost) -> None:
-    """Refuse, naming the record, values longer than their columns."""
-    for label, value, limit in (
-        ("post id", parsed.external_id, EXTERNAL_ID_MAX),
-        ("author id", parsed.author.platform_id, AUTHOR_ID_MAX),
-        ("author handle", parsed.author.handle, HANDLE_MAX),
-        ("reply-to id", parsed.reply_to_id, EXTERNAL_ID_MAX),
-        ("repost-of id", parsed.repost_of_id, EXTERNAL_ID_MAX),
-        ("quote-of id", parsed.quote_of_id, EXTERNAL_ID_MAX),
-    ):
-        if len(value) > limit:
-            raise ImportFailed(f"the {label} is {len(value)} characters long; at most {limit} are kept", record=parsed.record)
-
-
-def _post_row(parsed: ParsedPost, *, chat: Chat, author_id: int, import_row) -> Post:
-    return Post(
-        platform=parsed.platform,
-        external_id=parsed.external_id,
-        chat=chat,
-        author_id=author_id,
-        created_at=parsed.created_at,
-        text=parsed.text,
-        url=parsed.url[:500],
-        language=parsed.language[:16],
-        urls=list(parsed.urls),
-        hashtags=list(parsed.hashtags),
-        mentions=list(parsed.mentions),
-        media=[asdict(m) for m in parsed.media],
-        metrics=dict(parsed.metrics),
-        original=parsed.raw,
-        content_hash=content_hash(parsed),
-        reply_to_external_id=parsed.reply_to_id,
-        repost_of_external_id=parsed.repost_of_id,
-        quote_of_external_id=parsed.quote_of_id,
-        last_import=import_row if import_row is not None and import_row.pk else None,
-    )
-
-
-def _resolve_references(chat: Chat) -> None:
-    """Point reply / repost / quote references at rows, in both directions:
-    this chat's posts at what they answer, and older posts at this chat's."""
-    with connection.cursor() as cursor:
-        for column in ("reply_to", "repost_of", "quote_of"):
-            cursor.execute(
-                f"""
-                UPDATE chats_post AS source SET {column}_id = target.id
-                FROM chats_post AS target
-                WHERE source.{column}_external_id <> ''
-                  AND target.platform = source.platform
-                  AND target.external_id = source.{column}_external_id
-                  AND source.{column}_id IS DISTINCT FROM target.id
-                  AND (source.chat_id = %s OR target.chat_id = %s)
-                """,
-                [chat.pk, chat.pk],
-            )
-
-
-def _attach_links(posts: list[ParsedPost], touched_ids: list[int]) -> None:
-    if not touched_ids:
-        return
-    post_ids = dict(
-        ((platform, external_id), pk)
-        for pk, platform, external_id in Post.objects.filter(pk__in=touched_ids).values_list("pk", "platform", "external_id")
-    )
-    wanted: list[tuple[int, str, int]] = []  # (post id, normalised url, position)
-    for post in posts:
-        pk = post_ids.get((post.platform, post.external_id))
-        if pk is None:
-            continue
-        seen = set()
-        for url in post.urls:
-            normalised = normalise_url(url)
-            if normalised and normalised not in seen:
-                seen.add(normalised)
-                wanted.append((pk, normalised, len(seen) - 1))
-    previous_link_ids = set(PostLink.objects.filter(post_id__in=touched_ids).values_list("link_id", flat=True))
-    PostLink.objects.filter(post_id__in=touched_ids).delete()
-    urls = sorted({url for _, url, _ in wanted})
-    Link.objects.bulk_create([Link(url=url, domain=domain_of(url)) for url in urls], ignore_conflicts=True,
-                             batch_size=BATCH_SIZE)
-    link_ids = dict(Link.objects.filter(url__in=urls).values_list("url", "pk")) if urls else {}
-    PostLink.objects.bulk_create(
-        [PostLink(post_id=pk, link_id=link_ids[url], position=position) for pk, url, position in wanted],
-        batch_size=BATCH_SIZE, ignore_conflicts=True,
-    )
-    # Links an edited post no longer shares are recounted too (down to zero).
-    _recount_links(previous_link_ids | set(link_ids.values()))
-
-
-def _recount_links(link_ids: Iterable[int]) -> None:
-    link_ids = list(link_ids)
-    if not link_ids:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE chats_link AS link SET
-                share_count = (SELECT count(*) FROM chats_postlink pl WHERE pl.link_id = link.id),
-                first_post_id = (
-                    SELECT p.id FROM chats_postlink pl JOIN chats_post p ON p.id = pl.post_id
-                    WHERE pl.link_id = link.id ORDER BY p.created_at, p.id LIMIT 1
-                )
-            WHERE link.id = ANY(%s)
-            """,
-            [link_ids],
-        )
-
-
-def _stretch_chat(chat: Chat) -> None:
-    """A chat spans at least the posts it holds."""
-    bounds = chat.posts.aggregate(first=Min("created_at"), last=Max("created_at"))
-    start = min(chat.start, bounds["first"]) if bounds["first"] else chat.start
-    end = max(chat.end, bounds["last"]) if bounds["last"] else chat.end
-    if (start, end) != (chat.start, chat.end):
-        chat.start, chat.end = start, end
-        chat.save(update_fields=["start", "end", "updated_at"])
+def _zone(name: str):
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC

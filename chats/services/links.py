@@ -1,11 +1,20 @@
-"""URL normalisation shared by the loader and (later) link pages."""
+"""Links shared in posts: normalising URLs, counting shares, and
+recognising research (DOI, PubMed, PMC, arXiv) as studies."""
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import re
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+from django.db import connection, transaction
+
+from chats.models import Link, Study
 
 # Query parameters that only track the click; dropping them makes the same
 # article shared from two newsletters one link.
-TRACKING_PARAMS = {"fbclid", "gclid", "mc_cid", "mc_eid", "igshid", "ref_src", "ref_url"}
+TRACKING_PARAMS = {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref_src", "ref_url",
+                   "_hsenc", "_hsmi", "si"}
+TRACKING_PREFIXES = ("utm_", "hsa_")
 
 
 def normalise_url(url: str) -> str:
@@ -19,12 +28,12 @@ def normalise_url(url: str) -> str:
     scheme = parts.scheme.lower()
     if scheme not in {"http", "https"} or not parts.hostname:
         return ""
-    host = parts.hostname.lower()
+    host = parts.hostname.lower().rstrip(".")
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
     query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-         if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS]
+        [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
+         if not key.lower().startswith(TRACKING_PREFIXES) and key.lower() not in TRACKING_PARAMS]
     )
     return urlunsplit((scheme, host, parts.path or "/", query, ""))
 
@@ -32,3 +41,81 @@ def normalise_url(url: str) -> str:
 def domain_of(normalised_url: str) -> str:
     host = urlsplit(normalised_url).hostname or ""
     return host.removeprefix("www.")
+
+
+# --- Studies -------------------------------------------------------------------
+
+DOI_RE = re.compile(r"(10\.\d{4,9}/[^\s?#]+)", re.I)
+DOI_HOSTS = {"doi.org", "dx.doi.org"}
+PUBMED_PATH_RE = re.compile(r"^/(?:pubmed/)?(\d{1,9})/?$")
+PMC_PATH_RE = re.compile(r"/(?:pmc/)?articles/(PMC\d+)", re.I)
+ARXIV_PATH_RE = re.compile(r"^/(?:abs|pdf|html)/(?P<id>(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}))(?:v\d+)?(?:\.pdf)?/?$", re.I)
+
+
+def study_identifier(url: str) -> tuple[str, str] | None:
+    """``("doi" | "pmid" | "pmcid" | "arxiv_id", identifier)`` when ``url``
+    points at a piece of research we can name, else None."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    path = unquote(parts.path)
+    if host in DOI_HOSTS:
+        match = DOI_RE.search(path)
+        return ("doi", _clean_doi(match.group(1))) if match else None
+    if host in {"ncbi.nlm.nih.gov", "pmc.ncbi.nlm.nih.gov", "europepmc.org"}:
+        match = PMC_PATH_RE.search(path)
+        if match:
+            return "pmcid", match.group(1).upper()
+    if host == "pubmed.ncbi.nlm.nih.gov" or (host == "ncbi.nlm.nih.gov" and path.startswith("/pubmed/")):
+        match = PUBMED_PATH_RE.match(path)
+        return ("pmid", match.group(1)) if match else None
+    if host in {"arxiv.org", "export.arxiv.org"}:
+        match = ARXIV_PATH_RE.match(path)
+        return ("arxiv_id", match["id"]) if match else None
+    # Publishers put the DOI in the path: /doi/10.1001/jama.2020.1234, /doi/full/...
+    if "/doi/" in path:
+        match = DOI_RE.search(path.split("/doi/", 1)[1])
+        return ("doi", _clean_doi(match.group(1))) if match else None
+    return None
+
+
+def _clean_doi(doi: str) -> str:
+    # DOIs are case-insensitive; trailing punctuation comes from prose.
+    return doi.rstrip(".,;)/").lower()
+
+
+@transaction.atomic
+def studies_recognise(*, link_ids: Iterable[int]) -> int:
+    """Attach the links among ``link_ids`` that point at research to their
+    study (made when new). Returns how many links were recognised."""
+    recognised = 0
+    links = Link.objects.filter(pk__in=list(link_ids), study__isnull=True).only("id", "url")
+    for link in links.iterator(chunk_size=2000):
+        found = study_identifier(link.url)
+        if found is None:
+            continue
+        kind, identifier = found
+        study, _ = Study.objects.get_or_create(**{kind: identifier})
+        Link.objects.filter(pk=link.pk).update(study=study)
+        recognised += 1
+    return recognised
+
+
+def links_recount(*, link_ids: Iterable[int]) -> None:
+    """Share count and first post of each link, from what posts share it now
+    (down to zero for a link no post shares any more)."""
+    link_ids = list(link_ids)
+    if not link_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE chats_link AS link SET
+                share_count = (SELECT count(*) FROM chats_postlink pl WHERE pl.link_id = link.id),
+                first_post_id = (
+                    SELECT p.id FROM chats_postlink pl JOIN chats_post p ON p.id = pl.post_id
+                    WHERE pl.link_id = link.id ORDER BY p.created_at, p.id LIMIT 1
+                )
+            WHERE link.id = ANY(%s)
+            """,
+            [link_ids],
+        )

@@ -1,83 +1,199 @@
-"""Questions of a chat and which posts answer them.
+"""Questions of a chat and which question each post answers.
 
-This first step reads the labels people type: a host's "T1:" / "T1a:" asks a
-question, a participant's "A1" / "A1a" answers it. Reply chains, time windows
-and moderator review build on it.
+A host's post starting "T1:", "T1a", "Q2." and the like asks a question (T1a
+under T1). Every other post gets a question by, in this order:
+
+1. an explicit label: "A1:", "A1a", "T1a:", "Q1" (after any @mentions);
+2. its reply chain: the question of the nearest ancestor that has one;
+3. the time window: the question asked last before it.
+
+A retweet takes its original's question. How each was decided is stored in
+``Post.question_source``; a moderator's choice is never overwritten.
+
+All of it is SQL over the chat's posts, so a chat of any size is handled
+without loading it.
 """
 from __future__ import annotations
 
 import re
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from chats.models import Chat, Post, Question
 
-QUESTION_RE = re.compile(r"^\s*(?:RT\s+)?T(?P<number>\d{1,2})(?P<letter>[a-z]?)\s*[:.)\-–]\s*(?P<text>.+)", re.I | re.S)
-# "A1", "A1a", "A1:" at the start, possibly after @mentions of a reply.
-ANSWER_RE = re.compile(r"^\s*(?:@\w+\s+)*A(?P<number>\d{1,2})(?P<letter>[a-z]?)\b", re.I)
+# A question: T1 / T1a / Q2 / Q2b, then ":" "." ")" "-" or a space, then its text.
+QUESTION_RE = re.compile(r"^\s*(?P<prefix>[TQ])(?P<number>\d{1,2})(?P<sub>[a-z]?)\s*(?:[:.)\-–]\s*|\s+)(?P<text>\S.*)",
+                         re.I | re.S)
+# The same patterns for PostgreSQL (POSIX regular expressions).
+SQL_ANSWER_LABEL = r"^\s*(?:@\w+\s+)*[AaTtQq]([0-9]{1,2})([a-z]?)(?:[^a-zA-Z0-9]|$)"
+# The most questions a chat is expected to have; more is a sign the "host"
+# guess was wrong (someone numbering their own posts).
+MAX_QUESTIONS = 40
 
 
-def question_label(number: str, letter: str) -> str:
-    return f"T{int(number)}{letter.lower()}"
+def question_label(prefix: str, number: str, sub: str) -> str:
+    return f"{prefix.upper()}{int(number)}{sub.lower()}"
 
 
 @transaction.atomic
-def questions_from_labels(*, chat: Chat, host_handles: set[str]) -> int:
-    """Create the questions the hosts asked and assign labelled answers.
+def questions_assign(*, chat: Chat) -> int:
+    """Detect the chat's questions from its hosts' posts and assign every post
+    that a moderator has not assigned. Returns the number of posts answering a
+    question."""
+    _detect_questions(chat)
+    if not chat.questions.exists():
+        return 0
+    with connection.cursor() as cursor:
+        params = {"chat": chat.pk, "moderator": Post.QuestionSource.MODERATOR}
+        cursor.execute("""
+            UPDATE chats_post SET question_id = NULL, question_source = ''
+            WHERE chat_id = %(chat)s AND question_source <> %(moderator)s
+        """, params)
+        _assign_askers(cursor, params)
+        _assign_by_label(cursor, params)
+        _assign_by_reply_chain(cursor, params)
+        _assign_reposts(cursor, params)
+        _assign_by_time_window(cursor, params)
+        _assign_reposts(cursor, params)  # retweets of posts placed by the window
+        cursor.execute("SELECT count(*) FROM chats_post WHERE chat_id = %s AND question_id IS NOT NULL", [chat.pk])
+        return cursor.fetchone()[0]
 
-    Questions a moderator already set are kept (their text is not replaced);
-    answers a moderator assigned are not touched. Returns the number of
-    answers assigned.
-    """
-    hosts = {handle.lower() for handle in host_handles}
-    posts = list(chat.posts.select_related("author").filter(repost_of_external_id="").order_by("created_at", "external_id"))
-    questions = {q.label: q for q in chat.questions.all()}
-    for post in posts:
+
+def _hosts(chat: Chat) -> set[int]:
+    """Author ids of the chat's hosts: those named on the chat or its series,
+    or else the author who asked the most numbered questions."""
+    hosts = set(chat.hosts.values_list("pk", flat=True)) | set(chat.series.hosts.values_list("pk", flat=True))
+    if hosts:
+        return hosts
+    askers = {}
+    for author_id, text in _original_posts(chat).values_list("author_id", "text").iterator(chunk_size=2000):
+        match = QUESTION_RE.match(text)
+        if match:
+            askers.setdefault(author_id, set()).add(question_label(match["prefix"], match["number"], match["sub"]))
+    if not askers:
+        return set()
+    best = max(askers, key=lambda author_id: len(askers[author_id]))
+    return {best} if len(askers[best]) >= 2 else set()
+
+
+def _original_posts(chat: Chat):
+    return Post.objects.filter(chat=chat, repost_of_external_id="").order_by("created_at", "external_id")
+
+
+def _detect_questions(chat: Chat) -> None:
+    """Create the questions the hosts asked; questions a moderator already
+    set (or an earlier import found) keep their text."""
+    hosts = _hosts(chat)
+    existing = {q.label.lower(): q for q in chat.questions.all()}
+    found = 0
+    for post in _original_posts(chat).filter(author_id__in=hosts).only("id", "text", "created_at").iterator():
         match = QUESTION_RE.match(post.text)
-        if match and post.author.handle.lower() in hosts:
-            label = question_label(match["number"], match["letter"])
-            if label not in questions:
-                questions[label] = Question.objects.create(
-                    chat=chat, label=label, text=match["text"].strip(), asked_by=post, asked_at=post.created_at,
-                )
-    _link_sub_questions(questions)
-    _number_positions(questions)
-
-    assigned = []
-    for post in posts:
-        if post.question_source == Post.QuestionSource.MODERATOR:
+        if not match or found >= MAX_QUESTIONS:
             continue
-        match = ANSWER_RE.match(post.text)
-        question = questions.get(question_label(match["number"], match["letter"])) if match else None
-        if question is not None and post.question_id != question.pk:
-            post.question, post.question_source = question, Post.QuestionSource.LABEL
-            assigned.append(post)
-    Post.objects.bulk_update(assigned, ["question", "question_source"])
-    return len(assigned)
+        label = question_label(match["prefix"], match["number"], match["sub"])
+        if label.lower() in existing:
+            continue
+        existing[label.lower()] = Question.objects.create(
+            chat=chat, label=label, number=int(match["number"]), sub=match["sub"].lower(),
+            text=match["text"].strip(), asked_by=post, asked_at=post.created_at,
+        )
+        found += 1
+    _complete_questions(list(existing.values()))
 
 
-def _link_sub_questions(questions: dict[str, Question]) -> None:
-    for label, question in questions.items():
-        parent_label = label.rstrip("abcdefghijklmnopqrstuvwxyz")
-        parent = questions.get(parent_label) if parent_label != label else None
+def _complete_questions(questions: list[Question]) -> None:
+    """Numbers, parents (T1a under T1) and positions in label order."""
+    for question in questions:
+        match = re.match(r"^[A-Za-z]*(\d+)([a-z]*)$", question.label)
+        if match and question.number is None:
+            question.number, question.sub = int(match.group(1)), match.group(2).lower()
+            question.save(update_fields=["number", "sub"])
+    by_number = {(q.number, q.sub): q for q in questions if q.number is not None}
+    for question in questions:
+        parent = by_number.get((question.number, "")) if question.sub else None
         if parent is not None and question.parent_id != parent.pk:
             question.parent = parent
             question.save(update_fields=["parent"])
-
-
-LABEL_ORDER_RE = re.compile(r"^[A-Za-z]*(?P<number>\d+)(?P<rest>.*)$")
-
-
-def _label_order(question: Question) -> tuple:
-    """T2 before T10, T1 before T1a; labels a moderator typed freely go last."""
-    match = LABEL_ORDER_RE.match(question.label)
-    if match is None:
-        return (1, 0, question.label.lower())
-    return (0, int(match["number"]), match["rest"].lower())
-
-
-def _number_positions(questions: dict[str, Question]) -> None:
-    for position, question in enumerate(sorted(questions.values(), key=_label_order)):
+    ordered = sorted(questions, key=lambda q: (q.number is None, q.number or 0, q.sub, q.label.lower()))
+    for position, question in enumerate(ordered):
         if question.position != position:
             question.position = position
             question.save(update_fields=["position"])
+
+
+def _assign_askers(cursor, params) -> None:
+    cursor.execute("""
+        UPDATE chats_post p SET question_id = q.id, question_source = 'label'
+        FROM chats_question q
+        WHERE q.chat_id = %(chat)s AND q.asked_by_id = p.id AND p.question_source <> %(moderator)s
+    """, params)
+
+
+def _assign_by_label(cursor, params) -> None:
+    # A1a answers T1a; if the chat has no T1a, it answers T1.
+    cursor.execute(f"""
+        UPDATE chats_post p SET question_id = chosen.question_id, question_source = 'label'
+        FROM (
+            SELECT DISTINCT ON (labelled.id) labelled.id, q.id AS question_id
+            FROM (
+                SELECT id, (regexp_match(text, %(label)s))[1]::int AS number, (regexp_match(text, %(label)s))[2] AS sub
+                FROM chats_post
+                WHERE chat_id = %(chat)s AND question_id IS NULL AND repost_of_external_id = ''
+                  AND question_source <> %(moderator)s AND text ~ %(label)s
+            ) AS labelled
+            JOIN chats_question q ON q.chat_id = %(chat)s AND q.number = labelled.number
+                                 AND (q.sub = labelled.sub OR q.sub = '')
+            ORDER BY labelled.id, (q.sub = labelled.sub) DESC
+        ) AS chosen
+        WHERE p.id = chosen.id
+    """, {**params, "label": SQL_ANSWER_LABEL})
+
+
+def _assign_by_reply_chain(cursor, params) -> None:
+    cursor.execute("""
+        WITH RECURSIVE chain(post_id, ancestor_id, depth) AS (
+            SELECT id, reply_to_id, 1 FROM chats_post
+            WHERE chat_id = %(chat)s AND question_id IS NULL AND reply_to_id IS NOT NULL
+              AND repost_of_external_id = '' AND question_source <> %(moderator)s
+            UNION ALL
+            SELECT chain.post_id, parent.reply_to_id, chain.depth + 1
+            FROM chain JOIN chats_post parent ON parent.id = chain.ancestor_id
+            WHERE parent.question_id IS NULL AND parent.reply_to_id IS NOT NULL AND chain.depth < 100
+        )
+        UPDATE chats_post p SET question_id = nearest.question_id, question_source = 'reply'
+        FROM (
+            SELECT DISTINCT ON (chain.post_id) chain.post_id, ancestor.question_id
+            FROM chain JOIN chats_post ancestor ON ancestor.id = chain.ancestor_id
+            WHERE ancestor.question_id IS NOT NULL AND ancestor.chat_id = %(chat)s
+            ORDER BY chain.post_id, chain.depth
+        ) AS nearest
+        WHERE p.id = nearest.post_id
+    """, params)
+
+
+def _assign_reposts(cursor, params) -> None:
+    cursor.execute("""
+        UPDATE chats_post p SET question_id = original.question_id, question_source = 'repost'
+        FROM chats_post original
+        WHERE p.chat_id = %(chat)s AND p.repost_of_id = original.id AND original.question_id IS NOT NULL
+          AND p.question_id IS NULL AND p.question_source <> %(moderator)s
+    """, params)
+
+
+def _assign_by_time_window(cursor, params) -> None:
+    # Retweets whose original is in the chat wait for it; others (original
+    # not archived) are placed by time like any post.
+    cursor.execute("""
+        UPDATE chats_post p SET question_id = (
+            SELECT q.id FROM chats_question q
+            WHERE q.chat_id = %(chat)s AND q.asked_at IS NOT NULL AND q.asked_at <= p.created_at
+            ORDER BY q.asked_at DESC, q.position DESC LIMIT 1
+        ), question_source = 'window'
+        WHERE p.chat_id = %(chat)s AND p.question_id IS NULL AND p.question_source <> %(moderator)s
+          AND p.repost_of_id IS NULL
+          AND p.created_at >= (SELECT min(asked_at) FROM chats_question WHERE chat_id = %(chat)s)
+    """, params)
+    cursor.execute("""
+        UPDATE chats_post SET question_source = '' WHERE chat_id = %(chat)s AND question_id IS NULL
+          AND question_source = 'window'
+    """, params)

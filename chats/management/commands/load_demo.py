@@ -5,9 +5,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from chats.models import Chat, Series
+from chats.models import Author, Chat, Series
 from chats.services.imports import SourceFile, transcript_import
-from chats.services.questions import questions_from_labels
+from chats.services.questions import questions_assign
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "hcsmca-116.jsonl"
 DEMO_SLUG = "hcsmca-116"
@@ -33,5 +33,6 @@ class Command(BaseCommand):
         chat.description = "A fictional demo chat: the people and posts are made up."
         chat.save()
         chat.tags.add("cancer", "self-care", "demo")
-        assigned = questions_from_labels(chat=chat, host_handles={"hcsmca"})
-        self.stdout.write(f"Loaded demo chat {DEMO_SLUG}: {outcome.created} posts, {assigned} answers assigned.")
+        chat.hosts.set(Author.objects.filter(platform="twitter", handle="hcsmca"))
+        answered = questions_assign(chat=chat)
+        self.stdout.write(f"Loaded demo chat {DEMO_SLUG}: {outcome.created} posts, {answered} placed under a question.")
