@@ -45,8 +45,12 @@ def test_an_upload_creates_a_queued_import_of_the_moderator(moderator_client, mo
             "series_hashtag": "#HCSMca", "chat_slug": ""})
     assert response.status_code == 302
     row = Import.objects.get()
+    # Straight to the import's own page, where its progress shows.
+    assert response["Location"] == f"/admin/chats/import/{row.pk}/change/"
     assert (row.status, row.requested_by, row.original_name, row.requested_format, row.series_hashtag) == (
         Import.Status.QUEUED, moderator, "chat.jsonl", "twitter-v1", "hcsmca")
+    assert (row.split_sessions, row.strict, row.dry_run) == (False, False, False)
+    assert row.bytes_total == len(b'{"id_str": "1"}\n')
     # The task is sent only once the row is committed (the worker must find it).
     assert len(callbacks) == 1
 
@@ -63,3 +67,38 @@ def test_a_finished_import_shows_counts_and_escaped_errors_and_cannot_be_edited(
     assert "<script>alert(1)</script>" not in page
     assert "{x}" in page and f'href="/chats/{chat.slug}/"' in page
     assert 'name="_save"' not in page  # a record of what happened, not a form
+
+
+def test_the_upload_form_offers_sessions_strict_and_dry_run(moderator_client):
+    page = moderator_client.get("/admin/chats/import/add/").content.decode()
+    for name in ("file", "requested_format", "series_hashtag", "chat_slug", "split_sessions", "strict", "dry_run"):
+        assert f'name="{name}"' in page, name
+    assert '<option value="wxr">' in page and '<option value="auto" selected>' in page
+
+
+def test_a_running_import_shows_a_progress_bar_that_polls(moderator_client):
+    row = Import.objects.create(original_name="big.jsonl", status=Import.Status.RUNNING, progress=1500,
+                                bytes_read=300, bytes_total=1200)
+
+    page = moderator_client.get(f"/admin/chats/import/{row.pk}/change/").content.decode()
+
+    assert (f'<progress class="import-progress" max="100" value="25" '
+            f'data-progress-url="/admin/chats/import/{row.pk}/progress/">') in page
+    assert "1,500 records, 25% read" in page
+    assert "chats/import-progress.js" in page
+
+
+def test_a_finished_dry_run_shows_its_span_and_planned_chats_without_polling(moderator_client):
+    from datetime import UTC, datetime
+
+    row = Import.objects.create(
+        original_name="capture.jsonl", status=Import.Status.SUCCEEDED, dry_run=True, created_count=74,
+        outside_count=14, planned_chats=["pxchat-1", "pxchat-2"],
+        first_post_at=datetime(2019, 3, 1, 18, 0, tzinfo=UTC), last_post_at=datetime(2019, 3, 15, 17, 57, tzinfo=UTC))
+
+    page = moderator_client.get(f"/admin/chats/import/{row.pk}/change/").content.decode()
+
+    assert "pxchat-1, pxchat-2" in page
+    assert "2019-03-01 18:00 – 2019-03-15 17:57 UTC" in page
+    assert "import-progress.js" not in page
+    assert 'value="100"' in page

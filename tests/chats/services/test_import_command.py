@@ -113,9 +113,9 @@ def test_failed_import_exits_1_and_writes_nothing(tmp_path, demo_transcript_path
     assert (document["created"], document["updated"], document["unchanged"], document["chats"]) == (0, 0, 0, [])
     assert len(document["errors"]) == 1
     assert document["errors"][0]["record"] is None
-    assert "screenshot.png is not a transcript this archive can read: expected one of: twitter-v1" in (
-        document["errors"][0]["message"]
-    )
+    message = document["errors"][0]["message"]
+    assert message.startswith("screenshot.png is not a transcript this archive can read: expected one of: ")
+    assert "twitter-v1 (Twitter API v1.1 statuses" in message
     assert "screenshot.png is not a transcript" in stderr
     after = row_counts()
     assert without_import_rows(after) == without_import_rows(before)
@@ -123,20 +123,37 @@ def test_failed_import_exits_1_and_writes_nothing(tmp_path, demo_transcript_path
     assert Import.objects.filter(status=Import.Status.FAILED).count() == 1
 
 
-def test_invalid_json_line_exits_1_with_its_record(tmp_path, small_chat_path, row_counts):
+def test_invalid_json_line_is_skipped_with_its_record(tmp_path, small_chat_path):
+    path = tmp_path / "cut.jsonl"
+    path.write_bytes(b"".join(small_chat_path.read_bytes().splitlines(keepends=True)[:2]) + b'{"id_str": "1",\n')
+
+    document, _, stderr = run_command(path)
+
+    assert document["status"] == "succeeded"
+    assert document["format"] == "twitter-v1"
+    assert (document["created"], document["skipped"]) == (2, 1)
+    assert [error["record"] for error in document["errors"]] == [3]
+    assert document["errors"][0]["message"].startswith("invalid JSON:")
+    assert "record 3: invalid JSON" in stderr
+    assert Post.objects.count() == 2
+
+
+def test_invalid_json_line_with_strict_exits_1_with_its_record(tmp_path, small_chat_path, row_counts):
     path = tmp_path / "cut.jsonl"
     path.write_bytes(b"".join(small_chat_path.read_bytes().splitlines(keepends=True)[:2]) + b'{"id_str": "1",\n')
     before = row_counts()
 
-    document, stderr = run_failing_command(path)
+    document, stderr = run_failing_command(path, "--strict")
 
     assert document["status"] == "failed"
     assert document["format"] == "twitter-v1"
     assert [error["record"] for error in document["errors"]] == [3]
     assert document["errors"][0]["message"].startswith("invalid JSON:")
+    assert document["errors"][0]["message"].endswith("(--strict)")
     assert "record 3: invalid JSON" in stderr
     assert without_import_rows(row_counts()) == without_import_rows(before)
     assert Post.objects.count() == 0
+    assert Import.objects.get().strict is True
 
 
 def test_dry_run_of_a_bad_file_exits_1(tmp_path, row_counts):
@@ -154,9 +171,9 @@ def test_dry_run_of_a_bad_file_exits_1(tmp_path, row_counts):
 def test_format_without_a_parser_exits_1(small_chat_path, row_counts):
     before = row_counts()
 
-    document, _ = run_failing_command(small_chat_path, "--format", "mastodon")
+    document, _ = run_failing_command(small_chat_path, "--format", "wxr")
 
-    assert "the 'mastodon' format is not supported yet" in document["errors"][0]["message"]
+    assert "the 'wxr' format is not supported yet" in document["errors"][0]["message"]
     assert without_import_rows(row_counts()) == without_import_rows(before)
 
 
