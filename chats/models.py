@@ -130,6 +130,9 @@ class Author(models.Model):
     display_name = models.CharField(max_length=300, blank=True)
     profile_url = models.URLField(max_length=500, blank=True)
     avatar_url = models.URLField(max_length=1000, blank=True)
+    # When the post that carried this profile was written: an older capture
+    # imported later does not revert a newer profile.
+    profile_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["handle"]
@@ -216,6 +219,8 @@ class Post(models.Model):
             models.Index(fields=["platform", "repost_of_external_id"]),
             models.Index(fields=["platform", "quote_of_external_id"]),
             GinIndex(fields=["search_vector"], name="post_search_vector_gin"),
+            # Few posts are edited; this finds them when a file brings an earlier version.
+            models.Index(fields=["platform"], condition=~models.Q(edit_history=[]), name="post_edited_idx"),
         ]
 
     def __str__(self) -> str:

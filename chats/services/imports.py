@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from chats.importers import (
@@ -233,22 +233,20 @@ def _sources_of(row: Import):
 
 
 def _record_outcome(row: Import, outcome: ImportOutcome) -> None:
+    """Write the outcome fields only: the progress columns were written
+    during the run through another connection and must not be reset."""
     with transaction.atomic():
-        row.status = outcome.status
-        row.format = outcome.format
-        row.created_count = outcome.created
-        row.updated_count = outcome.updated
-        row.unchanged_count = outcome.unchanged
-        row.skipped_count = outcome.skipped
-        row.outside_count = outcome.outside
-        row.errors = outcome.errors
-        row.first_post_at = outcome.first_post_at
-        row.last_post_at = outcome.last_post_at
-        row.planned_chats = outcome.new_chats if row.dry_run else []
+        fields = {
+            "status": outcome.status, "format": outcome.format, "created_count": outcome.created,
+            "updated_count": outcome.updated, "unchanged_count": outcome.unchanged,
+            "skipped_count": outcome.skipped, "outside_count": outcome.outside, "errors": outcome.errors,
+            "first_post_at": outcome.first_post_at, "last_post_at": outcome.last_post_at,
+            "planned_chats": outcome.new_chats if row.dry_run else [], "finished_at": timezone.now(),
+        }
         if outcome.status == Import.Status.SUCCEEDED:
-            row.bytes_read = row.bytes_total
-        row.finished_at = timezone.now()
-        row.save()
+            fields["bytes_read"] = F("bytes_total")
+        Import.objects.filter(pk=row.pk).update(**fields)
+        row.refresh_from_db()
         row.chats.set([] if row.dry_run else Chat.objects.filter(slug__in=outcome.chats))
 
 
@@ -340,6 +338,8 @@ class _Load:
         self.last_progress = 0.0
         self.seq = 0
         self.created_chats: list[Chat] = []
+        self.orphaned_link_ids: set[int] = set()
+        self.new_link_ids: list[int] = []
 
     # -- the steps --
 
@@ -475,15 +475,16 @@ class _Load:
             self.outcome.first_post_at, self.outcome.last_post_at = span
             if target is None and chat_slug:
                 target = self._create_chat_from_slug(chat_slug, series, *span)
+            self._step("earlier versions", self._drop_earlier_versions, cursor)
             self._step("authors", self._upsert_authors, cursor)
             self._step("compare", self._compare_with_archive, cursor)
             self._step("insert", self._insert_new_posts, cursor, target)
             self._step("update", self._update_richer_posts, cursor, target)
+            self._step("edits", self._replace_earlier_versions, cursor, keep_chat=target is None)
             if target is None:
                 self._step("place", self._place_new_posts, cursor, series, split_sessions=split_sessions)
-            self._step("edits", self._replace_earlier_versions, cursor)
             self._step("references", self._resolve_references, cursor)
-            link_ids = self._step("links", self._attach_links, cursor)
+            link_ids = self._step("links", self._attach_links, cursor) | self.orphaned_link_ids
             self._step("link counts", links_recount, link_ids=link_ids)
             self._step("studies", studies_recognise, link_ids=self.new_link_ids)
             self._step("chats and questions", self._finish_chats, cursor)
@@ -523,6 +524,28 @@ class _Load:
         self.outcome.unreported_errors += duplicates - len(listed)
         cursor.execute("ANALYZE import_best")
 
+    def _drop_earlier_versions(self, cursor) -> None:
+        """An edited post is kept in its latest version only: a copy of an
+        earlier version, in this file or after the latest was archived, is
+        skipped."""
+        cursor.execute("""
+            DELETE FROM import_best earlier USING import_best later, jsonb_array_elements_text(later.edit_history) AS e(id)
+            WHERE jsonb_array_length(later.edit_history) > 0 AND earlier.platform = later.platform
+              AND earlier.external_id = e.id AND earlier.seq <> later.seq
+            RETURNING earlier.record, later.record
+        """)
+        for record, later_record in cursor.fetchall()[:MAX_REPORTED_ERRORS]:
+            self.outcome.skipped += 1
+            self.outcome.report(record, f"an earlier version of the post of record {later_record}, which is kept")
+        cursor.execute("""
+            DELETE FROM import_best earlier USING chats_post later, jsonb_array_elements_text(later.edit_history) AS e(id)
+            WHERE later.edit_history <> '[]'::jsonb AND earlier.platform = later.platform AND earlier.external_id = e.id
+            RETURNING earlier.record, later.external_id
+        """)
+        for record, later_id in cursor.fetchall()[:MAX_REPORTED_ERRORS]:
+            self.outcome.skipped += 1
+            self.outcome.report(record, f"an earlier version of post {later_id}, whose latest version is archived")
+
     def _span(self, cursor) -> tuple[datetime, datetime] | None:
         cursor.execute("SELECT min(created_at), max(created_at) FROM import_best")
         first, last = cursor.fetchone()
@@ -537,23 +560,22 @@ class _Load:
         return chat
 
     def _upsert_authors(self, cursor) -> None:
-        # The newest profile in the file wins; an export that lacks a
-        # display name or avatar does not erase the one we have.
+        # The newest profile wins, across imports too (an older capture
+        # imported later does not revert it); an export that lacks a display
+        # name or avatar does not erase the one we have.
         cursor.execute("""
-            INSERT INTO chats_author (platform, platform_id, handle, display_name, profile_url, avatar_url)
+            INSERT INTO chats_author (platform, platform_id, handle, display_name, profile_url, avatar_url,
+                                      profile_seen_at)
             SELECT DISTINCT ON (platform, author_platform_id) platform, author_platform_id, author_handle,
-                   author_display_name, author_profile_url, author_avatar_url
+                   author_display_name, author_profile_url, author_avatar_url, created_at
             FROM import_best ORDER BY platform, author_platform_id, created_at DESC, seq DESC
             ON CONFLICT (platform, platform_id) DO UPDATE SET
                 handle = EXCLUDED.handle,
                 display_name = COALESCE(NULLIF(EXCLUDED.display_name, ''), chats_author.display_name),
                 profile_url = COALESCE(NULLIF(EXCLUDED.profile_url, ''), chats_author.profile_url),
-                avatar_url = COALESCE(NULLIF(EXCLUDED.avatar_url, ''), chats_author.avatar_url)
-            WHERE (chats_author.handle, chats_author.display_name, chats_author.profile_url, chats_author.avatar_url)
-                  IS DISTINCT FROM (EXCLUDED.handle,
-                                    COALESCE(NULLIF(EXCLUDED.display_name, ''), chats_author.display_name),
-                                    COALESCE(NULLIF(EXCLUDED.profile_url, ''), chats_author.profile_url),
-                                    COALESCE(NULLIF(EXCLUDED.avatar_url, ''), chats_author.avatar_url))
+                avatar_url = COALESCE(NULLIF(EXCLUDED.avatar_url, ''), chats_author.avatar_url),
+                profile_seen_at = EXCLUDED.profile_seen_at
+            WHERE chats_author.profile_seen_at IS NULL OR EXCLUDED.profile_seen_at >= chats_author.profile_seen_at
         """)
         cursor.execute("""
             UPDATE import_best b SET author_id = a.id FROM chats_author a
@@ -616,8 +638,18 @@ class _Load:
         self.outcome.updated, self.outcome.unchanged = cursor.fetchone()
 
     def _place_new_posts(self, cursor, series: Series, *, split_sessions: bool) -> None:
+        # New posts already in a chat (the latest version of an edited post
+        # takes its earlier version's) count as where the file's posts are.
+        cursor.execute("""
+            UPDATE import_best b SET old_chat_id = p.chat_id FROM chats_post p
+            WHERE b.is_new AND p.id = b.post_id AND p.chat_id IS NOT NULL
+        """)
+        cursor.execute("SELECT min(created_at), max(created_at) FROM import_best WHERE is_new AND old_chat_id IS NULL")
+        start, end = cursor.fetchone()
+        if start is None:
+            return
         if split_sessions or series.has_schedule:
-            plan = plan_sessions(series=series, table="import_best", where="is_new")
+            plan = plan_sessions(series=series, table="import_best", where="is_new AND old_chat_id IS NULL")
             self._apply_session_plan(cursor, series, plan)
             return
         cursor.execute("""
@@ -625,16 +657,10 @@ class _Load:
             GROUP BY old_chat_id ORDER BY count(*) DESC, old_chat_id LIMIT 1
         """)
         row = cursor.fetchone()
-        if row is not None:
-            chat = Chat.objects.get(pk=row[0])
-        else:
-            cursor.execute("SELECT min(created_at), max(created_at) FROM import_best WHERE is_new")
-            start, end = cursor.fetchone()
-            if start is None:
-                return
-            chat = self._new_chat(series, start, end)
+        chat = Chat.objects.get(pk=row[0]) if row is not None else self._new_chat(series, start, end)
         cursor.execute("""
-            UPDATE chats_post p SET chat_id = %s FROM import_best b WHERE b.is_new AND p.id = b.post_id
+            UPDATE chats_post p SET chat_id = %s FROM import_best b
+            WHERE b.is_new AND p.id = b.post_id AND p.chat_id IS NULL
         """, [chat.pk])
 
     def _apply_session_plan(self, cursor, series: Series, plan: SessionPlan) -> None:
@@ -642,7 +668,7 @@ class _Load:
         for session in plan.sessions:
             chat = (
                 Chat.objects.filter(series=series, start__lt=session.end, end__gt=session.start).order_by("start").first()
-                or self._new_chat(series, session.start, session.end)
+                or self._new_chat(series, session.chat_start, session.chat_end)
             )
             sessions.append((chat.pk, session.start, session.end))
         if sessions:
@@ -651,7 +677,7 @@ class _Load:
                 UPDATE chats_post p SET chat_id = s.chat_id
                 FROM import_best b, (SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]))
                      AS s(chat_id, starts, ends)
-                WHERE b.is_new AND p.id = b.post_id AND b.created_at BETWEEN s.starts AND s.ends
+                WHERE b.is_new AND p.id = b.post_id AND p.chat_id IS NULL AND b.created_at BETWEEN s.starts AND s.ends
             """, [[chat_id for chat_id, _, _ in sessions], [start for _, start, _ in sessions],
                   [end for _, _, end in sessions]])
         cursor.execute("""
@@ -670,15 +696,40 @@ class _Load:
         self.created_chats.append(chat)
         return chat
 
-    def _replace_earlier_versions(self, cursor) -> None:
-        """An edited post keeps its latest version; earlier ones are removed."""
+    def _replace_earlier_versions(self, cursor, *, keep_chat: bool) -> None:
+        """An edited post keeps its latest version: stored earlier versions are
+        removed, after what pointed at them (replies, the question they
+        asked) is moved to the latest, which also takes their chat."""
         cursor.execute("""
-            DELETE FROM chats_post p USING import_best b, jsonb_array_elements_text(b.edit_history) AS earlier(id)
+            CREATE TEMP TABLE import_edits ON COMMIT DROP AS
+            SELECT DISTINCT ON (p.id) p.id AS old_id, b.post_id AS new_id, p.chat_id AS old_chat_id,
+                   p.question_id AS old_question_id, p.question_source AS old_question_source
+            FROM import_best b, jsonb_array_elements_text(b.edit_history) AS earlier(id), chats_post p
             WHERE jsonb_array_length(b.edit_history) > 0 AND p.platform = b.platform AND p.external_id = earlier.id
               AND p.id <> b.post_id
         """)
-        if cursor.rowcount:
-            self.outcome.report(None, f"{cursor.rowcount} earlier versions of edited posts were replaced by the latest")
+        if not cursor.rowcount:
+            cursor.execute("DROP TABLE import_edits")
+            return
+        replaced = cursor.rowcount
+        for column in ("reply_to_id", "repost_of_id", "quote_of_id"):
+            cursor.execute(f"UPDATE chats_post p SET {column} = e.new_id FROM import_edits e WHERE p.{column} = e.old_id")
+        cursor.execute("UPDATE chats_question q SET asked_by_id = e.new_id FROM import_edits e WHERE q.asked_by_id = e.old_id")
+        cursor.execute("""
+            UPDATE chats_post p SET question_id = e.old_question_id, question_source = e.old_question_source
+            FROM import_edits e WHERE p.id = e.new_id AND e.old_question_source = %s
+        """, [Post.QuestionSource.MODERATOR])
+        if keep_chat:
+            cursor.execute("""
+                UPDATE chats_post p SET chat_id = e.old_chat_id FROM import_edits e
+                WHERE p.id = e.new_id AND p.chat_id IS NULL
+            """)
+        cursor.execute("UPDATE chats_link l SET first_post_id = NULL FROM import_edits e WHERE l.first_post_id = e.old_id")
+        cursor.execute("DELETE FROM chats_postlink pl USING import_edits e WHERE pl.post_id = e.old_id RETURNING pl.link_id")
+        self.orphaned_link_ids = {row[0] for row in cursor.fetchall()}
+        cursor.execute("DELETE FROM chats_post p USING import_edits e WHERE p.id = e.old_id")
+        cursor.execute("DROP TABLE import_edits")
+        self.outcome.report(None, f"{replaced} earlier versions of edited posts were replaced by the latest")
 
     def _resolve_references(self, cursor) -> None:
         """Point references at rows both ways: this file's posts at what they
@@ -738,11 +789,15 @@ class _Load:
             WHERE p.chat_id IS NOT NULL AND (b.is_new OR b.is_updated)
         """)
         changed_ids = [row[0] for row in cursor.fetchall()]
+        # A chat spans its posts, unless its series' schedule says when it
+        # is (greetings before the hour do not move a 13:00 chat).
         cursor.execute("""
             UPDATE chats_chat c SET start = LEAST(c.start, bounds.first), "end" = GREATEST(c."end", bounds.last)
             FROM (SELECT chat_id, min(created_at) AS first, max(created_at) AS last FROM chats_post
                   WHERE chat_id = ANY(%s) GROUP BY chat_id) AS bounds
             WHERE c.id = bounds.chat_id
+              AND NOT EXISTS (SELECT 1 FROM chats_series s WHERE s.id = c.series_id
+                              AND s.weekday IS NOT NULL AND s.start_time IS NOT NULL)
         """, [changed_ids])
         for chat in Chat.objects.filter(pk__in=changed_ids).select_related("series"):
             questions_assign(chat=chat)

@@ -29,6 +29,8 @@ def normalise_url(url: str) -> str:
     if scheme not in {"http", "https"} or not parts.hostname:
         return ""
     host = parts.hostname.lower().rstrip(".")
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
     query = urlencode(

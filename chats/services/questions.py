@@ -176,6 +176,7 @@ def _assign_reposts(cursor, params) -> None:
         UPDATE chats_post p SET question_id = original.question_id, question_source = 'repost'
         FROM chats_post original
         WHERE p.chat_id = %(chat)s AND p.repost_of_id = original.id AND original.question_id IS NOT NULL
+          AND original.chat_id = %(chat)s
           AND p.question_id IS NULL AND p.question_source <> %(moderator)s
     """, params)
 

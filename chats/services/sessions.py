@@ -35,9 +35,17 @@ USUAL_START_TOLERANCE_MINUTES = 120
 
 @dataclass(frozen=True)
 class Session:
-    start: datetime
-    end: datetime
+    start: datetime  # the posts from here...
+    end: datetime  # ...to here belong to the session
     posts: int
+    chat_start: datetime | None = None  # when the chat itself starts and ends,
+    chat_end: datetime | None = None  # if not with its first and last post
+
+    def __post_init__(self):
+        if self.chat_start is None:
+            object.__setattr__(self, "chat_start", self.start)
+        if self.chat_end is None:
+            object.__setattr__(self, "chat_end", self.end)
 
 
 @dataclass(frozen=True)
@@ -112,7 +120,7 @@ def _scheduled_sessions(series: Series, table: str, where: str) -> list[Session]
         window_start, window_end = start - SCHEDULE_MARGIN, start + series.duration + SCHEDULE_MARGIN
         posts = _count_between(table, where, window_start, window_end)
         if posts >= MIN_SESSION_POSTS:
-            sessions.append(Session(window_start, window_end, posts))
+            sessions.append(Session(window_start, window_end, posts, start, start + series.duration))
     return sessions
 
 

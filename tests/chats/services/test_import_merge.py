@@ -281,10 +281,6 @@ def test_a_later_version_of_an_edited_post_replaces_the_stored_earlier_one():
 
 
 @needs_v2
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: chats/services/imports.py _Load._place_new_posts ignores edit history: the later version of a post "
-    "archived in hcsmca-1 is put in a NEW chat hcsmca-2 and hcsmca-1 is left with no post (imported as one "
-    "file, both versions give one chat)"))
 def test_the_later_version_of_an_edited_post_takes_the_earlier_ones_chat():
     run_import(EDIT_FIRST.read_bytes())
     chat = Post.objects.get(external_id=EARLIER).chat
@@ -296,10 +292,6 @@ def test_the_later_version_of_an_edited_post_takes_the_earlier_ones_chat():
 
 
 @needs_v2
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: chats/services/imports.py: an earlier version imported AFTER its later version is stored as a post "
-    "of its own (nothing compares new posts with the archived posts' edit_history), so the archive then holds "
-    "both versions, unlike the two files imported as one"))
 def test_an_earlier_version_imported_after_the_later_one_is_not_stored():
     run_import(EDIT_SECOND.read_bytes())
 
@@ -310,10 +302,6 @@ def test_an_earlier_version_imported_after_the_later_one_is_not_stored():
 
 @needs_v2
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # each import commits, as in production
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: chats/services/imports.py _Load._replace_earlier_versions deletes the earlier version with raw SQL "
-    "while rows still point at it (Question.asked_by, Post.reply_to; PostLink and Link.first_post likewise): "
-    "PostgreSQL's deferred foreign keys refuse the commit, so the import of a host's edited T1 fails"))
 def test_an_edited_question_replaces_its_earlier_version_and_keeps_the_archive_consistent():
     # The host fixed a typo in T1; one answer replies to the first version.
     run_import((IMPORT_FIXTURES / "edits_v2_first.jsonl").read_bytes())
@@ -331,10 +319,6 @@ def test_an_edited_question_replaces_its_earlier_version_and_keeps_the_archive_c
 
 
 @needs_v2
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: chats/services/imports.py _Load._replace_earlier_versions: when a file holds an earlier version "
-    "BEFORE its later one, the earlier is inserted, counted as created, then deleted; the report says "
-    "created 2 for one post (the other order says created 1, skipped 1)"))
 def test_an_edit_chain_in_one_file_is_reported_the_same_in_either_order():
     earlier_first = run_import(EDIT_FIRST.read_bytes() + EDIT_SECOND.read_bytes())
     assert list(Post.objects.values_list("external_id", flat=True)) == [LATER]
@@ -387,10 +371,6 @@ def test_an_empty_display_name_or_avatar_does_not_erase_the_stored_one():
     assert jo.profile_url == "https://twitter.com/jo_tremblay_rn"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: chats/services/imports.py _Load._upsert_authors: the newest profile wins only inside one file; a "
-    "later import of an OLDER capture overwrites a newer handle and name, so two files imported one after the "
-    "other do not give the rows of their union imported once"))
 def test_an_older_capture_imported_later_does_not_revert_an_authors_profile():
     values = small_chat_lines()
     older, newer = values[:3], values[3:]

@@ -126,10 +126,6 @@ def test_progress_is_visible_to_others_while_the_import_runs(small_chat_path):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", "progress"])
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: chats/services/imports.py _record_outcome saves the whole Import row loaded before the import, so "
-    "the record count that _row_progress wrote meanwhile is reset to 0: a finished import shows '0 records' "
-    "on its page and in admin:chats_import_progress"))
 def test_a_finished_import_keeps_its_record_count(small_chat_path):
     row = Import.objects.create(source_paths=[str(small_chat_path)], bytes_total=small_chat_path.stat().st_size)
 

@@ -198,8 +198,5 @@ def test_shared_in_orders_by_shares_in_that_chat():
         ("https://a.example.org/", 5)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: chats/services/links.py normalise_url rebuilds the host from urlsplit().hostname, which drops the "
-    "brackets of an IPv6 literal: http://[2001:db8::1]:8080/a becomes http://2001:db8::1:8080/a, not a URL"))
 def test_normalise_url_keeps_an_ipv6_host_a_url():
     assert normalise_url("http://[2001:db8::1]:8080/a") == "http://[2001:db8::1]:8080/a"

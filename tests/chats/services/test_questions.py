@@ -211,9 +211,6 @@ def test_a_retweet_of_a_post_not_archived_is_placed_by_time(chat, people, posts)
     assert (retweet.question.label, retweet.question_source) == ("T1a", "window")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: chats/services/questions.py _assign_reposts does not check that the original is in the chat: a "
-    "retweet of last week's answer takes last week's question (a Question of another chat)"))
 def test_a_retweet_of_a_post_of_another_chat_does_not_take_that_chats_question(chat, people, posts):
     last_week = ChatFactory(series=chat.series, number=115, start=chat.start - timedelta(weeks=1),
                             end=chat.end - timedelta(weeks=1))

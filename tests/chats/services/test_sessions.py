@@ -184,10 +184,6 @@ def test_a_capture_outside_the_schedule_makes_no_chat(scheduled_series):
     assert not Chat.objects.exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: chats/services/imports.py _apply_session_plan creates a scheduled chat with start/end = the session "
-    "window WITH its 30-minute margins (chats/services/sessions.py _scheduled_sessions), so a 13:00-14:00 chat "
-    "is stored, and shown to readers, as 12:30-14:30"))
 def test_a_scheduled_chat_starts_at_its_scheduled_time(scheduled_series):
     run_import(CAPTURE.read_bytes())
 
