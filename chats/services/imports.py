@@ -478,12 +478,14 @@ class _Load:
             self._step("earlier versions", self._drop_earlier_versions, cursor)
             self._step("authors", self._upsert_authors, cursor)
             self._step("compare", self._compare_with_archive, cursor)
-            self._step("insert", self._insert_new_posts, cursor, target)
-            self._step("update", self._update_richer_posts, cursor, target)
-            self._step("edits", self._replace_earlier_versions, cursor, keep_chat=target is None)
-            if target is None:
-                self._step("place", self._place_new_posts, cursor, series, split_sessions=split_sessions)
+            # Ids, chats and references of new posts are decided in the
+            # staging table, so that each post row is written once.
+            self._step("place", self._place_new_posts, cursor, target, series, split_sessions=split_sessions)
             self._step("references", self._resolve_references, cursor)
+            self._step("insert", self._insert_new_posts, cursor)
+            self._step("update", self._update_richer_posts, cursor, target)
+            self._step("edits", self._replace_earlier_versions, cursor)
+            self._step("references to new posts", self._point_archived_posts_at_new_ones, cursor)
             link_ids = self._step("links", self._attach_links, cursor) | self.orphaned_link_ids
             self._step("link counts", links_recount, link_ids=link_ids)
             self._step("studies", studies_recognise, link_ids=self.new_link_ids)
@@ -505,6 +507,8 @@ class _Load:
             CREATE TEMP TABLE import_best ON COMMIT DROP AS
             SELECT DISTINCT ON (platform, external_id) *,
                    NULL::bigint AS post_id, NULL::bigint AS old_chat_id, NULL::bigint AS author_id,
+                   NULL::bigint AS chat_id, NULL::bigint AS reply_to_post, NULL::bigint AS repost_of_post,
+                   NULL::bigint AS quote_of_post,
                    false AS is_new, false AS is_richer, false AS is_moved, false AS is_updated
             FROM import_staging ORDER BY platform, external_id, richness DESC, seq
         """)
@@ -588,41 +592,41 @@ class _Load:
                    is_richer = b.richness > p.richness
             FROM chats_post p WHERE p.platform = b.platform AND p.external_id = b.external_id
         """)
+        # New posts take their ids now, from the table's own sequence, so
+        # that references between them can be set before they are written.
+        cursor.execute("""
+            UPDATE import_best SET post_id = nextval(pg_get_serial_sequence('chats_post', 'id')), is_new = true
+            WHERE post_id IS NULL
+        """)
+        self.outcome.created = cursor.rowcount
+        # Fresh statistics keep the planner from nested loops over columns it
+        # still believes are all NULL.
+        cursor.execute("ANALYZE import_best")
 
     POST_VALUES = """
         b.created_at, b.text, b.url, b.language, b.urls, b.hashtags, b.mentions, b.media, b.metrics, b.original,
         b.content_hash, b.richness, b.truncated, b.reply_to, b.repost_of, b.quote_of, b.thread_root,
-        b.edit_history, b.author_id, %(import_id)s
+        b.edit_history, b.author_id, %(import_id)s, b.reply_to_post, b.repost_of_post, b.quote_of_post
     """
     POST_COLUMNS = """
         created_at, text, url, language, urls, hashtags, mentions, media, metrics, original,
         content_hash, richness, truncated, reply_to_external_id, repost_of_external_id, quote_of_external_id,
-        thread_root_external_id, edit_history, author_id, last_import_id
+        thread_root_external_id, edit_history, author_id, last_import_id, reply_to_id, repost_of_id, quote_of_id
     """
 
-    def _insert_new_posts(self, cursor, target: Chat | None) -> None:
+    def _insert_new_posts(self, cursor) -> None:
         cursor.execute(f"""
-            WITH inserted AS (
-                INSERT INTO chats_post (platform, external_id, chat_id, question_source, {self.POST_COLUMNS})
-                SELECT b.platform, b.external_id, %(chat_id)s, '', {self.POST_VALUES}
-                FROM import_best b WHERE b.post_id IS NULL ORDER BY b.seq
-                RETURNING id, platform, external_id
-            )
-            UPDATE import_best b SET post_id = inserted.id, is_new = true FROM inserted
-            WHERE b.platform = inserted.platform AND b.external_id = inserted.external_id
-        """, {"chat_id": target.pk if target else None, "import_id": self._import_id()})
-        self.outcome.created = cursor.rowcount
-        # Every row now has its post id: fresh statistics keep the planner
-        # from nested loops over what it still believes is all NULL.
-        cursor.execute("ANALYZE import_best")
+            INSERT INTO chats_post (id, platform, external_id, chat_id, question_source, {self.POST_COLUMNS})
+            SELECT b.post_id, b.platform, b.external_id, b.chat_id, '', {self.POST_VALUES}
+            FROM import_best b WHERE b.is_new ORDER BY b.seq
+        """, {"import_id": self._import_id()})
 
     def _update_richer_posts(self, cursor, target: Chat | None) -> None:
-        """A richer copy replaces the stored one, and with a chat named, posts
-        move into it. References are cleared and resolved again below; the
-        question a post answers is kept (a moderator may have set it)."""
+        """A richer copy replaces the stored one (its references resolved
+        afresh), and with a chat named, posts move into it. The question a
+        post answers is kept: a moderator may have set it."""
         cursor.execute(f"""
-            UPDATE chats_post p SET ({self.POST_COLUMNS}, reply_to_id, repost_of_id, quote_of_id) =
-                ({self.POST_VALUES}, NULL, NULL, NULL)
+            UPDATE chats_post p SET ({self.POST_COLUMNS}) = ({self.POST_VALUES})
             FROM import_best b WHERE b.is_richer AND p.id = b.post_id
         """, {"import_id": self._import_id()})
         if target is not None:
@@ -637,31 +641,39 @@ class _Load:
                        "count(*) FILTER (WHERE NOT is_updated AND NOT is_new) FROM import_best")
         self.outcome.updated, self.outcome.unchanged = cursor.fetchone()
 
-    def _place_new_posts(self, cursor, series: Series, *, split_sessions: bool) -> None:
-        # New posts already in a chat (the latest version of an edited post
-        # takes its earlier version's) count as where the file's posts are.
+    def _place_new_posts(self, cursor, target: Chat | None, series: Series, *, split_sessions: bool) -> None:
+        """The chat of each new post: the chat named, else the chat of the
+        earlier version of an edited post, else the sessions cut from the
+        capture, else the chat holding the file's other posts, else a new one."""
+        if target is not None:
+            cursor.execute("UPDATE import_best SET chat_id = %s WHERE is_new", [target.pk])
+            return
         cursor.execute("""
-            UPDATE import_best b SET old_chat_id = p.chat_id FROM chats_post p
-            WHERE b.is_new AND p.id = b.post_id AND p.chat_id IS NOT NULL
+            UPDATE import_best b SET chat_id = earlier.chat_id
+            FROM (
+                SELECT DISTINCT ON (x.seq) x.seq, p.chat_id
+                FROM import_best x, jsonb_array_elements_text(x.edit_history) AS version(id), chats_post p
+                WHERE x.is_new AND jsonb_array_length(x.edit_history) > 0 AND p.platform = x.platform
+                  AND p.external_id = version.id AND p.chat_id IS NOT NULL
+            ) AS earlier
+            WHERE b.seq = earlier.seq
         """)
-        cursor.execute("SELECT min(created_at), max(created_at) FROM import_best WHERE is_new AND old_chat_id IS NULL")
+        unplaced = "is_new AND chat_id IS NULL"
+        cursor.execute(f"SELECT min(created_at), max(created_at) FROM import_best WHERE {unplaced}")
         start, end = cursor.fetchone()
         if start is None:
             return
         if split_sessions or series.has_schedule:
-            plan = plan_sessions(series=series, table="import_best", where="is_new AND old_chat_id IS NULL")
-            self._apply_session_plan(cursor, series, plan)
+            self._apply_session_plan(cursor, series, plan_sessions(series=series, table="import_best", where=unplaced))
             return
         cursor.execute("""
-            SELECT old_chat_id FROM import_best WHERE old_chat_id IS NOT NULL
-            GROUP BY old_chat_id ORDER BY count(*) DESC, old_chat_id LIMIT 1
+            SELECT COALESCE(old_chat_id, chat_id) AS held_by FROM import_best
+            WHERE old_chat_id IS NOT NULL OR chat_id IS NOT NULL
+            GROUP BY held_by ORDER BY count(*) DESC, held_by LIMIT 1
         """)
         row = cursor.fetchone()
         chat = Chat.objects.get(pk=row[0]) if row is not None else self._new_chat(series, start, end)
-        cursor.execute("""
-            UPDATE chats_post p SET chat_id = %s FROM import_best b
-            WHERE b.is_new AND p.id = b.post_id AND p.chat_id IS NULL
-        """, [chat.pk])
+        cursor.execute(f"UPDATE import_best SET chat_id = %s WHERE {unplaced}", [chat.pk])
 
     def _apply_session_plan(self, cursor, series: Series, plan: SessionPlan) -> None:
         sessions = []
@@ -674,15 +686,13 @@ class _Load:
         if sessions:
             # One statement for all sessions: each new post joins the session it falls in.
             cursor.execute("""
-                UPDATE chats_post p SET chat_id = s.chat_id
-                FROM import_best b, (SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]))
+                UPDATE import_best b SET chat_id = s.chat_id
+                FROM (SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]))
                      AS s(chat_id, starts, ends)
-                WHERE b.is_new AND p.id = b.post_id AND p.chat_id IS NULL AND b.created_at BETWEEN s.starts AND s.ends
+                WHERE b.is_new AND b.chat_id IS NULL AND b.created_at BETWEEN s.starts AND s.ends
             """, [[chat_id for chat_id, _, _ in sessions], [start for _, start, _ in sessions],
                   [end for _, _, end in sessions]])
-        cursor.execute("""
-            SELECT count(*) FROM import_best b JOIN chats_post p ON p.id = b.post_id WHERE b.is_new AND p.chat_id IS NULL
-        """)
+        cursor.execute("SELECT count(*) FROM import_best WHERE is_new AND chat_id IS NULL")
         self.outcome.outside = cursor.fetchone()[0]
         if self.outcome.outside:
             self.outcome.report(None, f"{self.outcome.outside} posts fall outside any session of #{series.hashtag}: "
@@ -696,7 +706,7 @@ class _Load:
         self.created_chats.append(chat)
         return chat
 
-    def _replace_earlier_versions(self, cursor, *, keep_chat: bool) -> None:
+    def _replace_earlier_versions(self, cursor) -> None:
         """An edited post keeps its latest version: stored earlier versions are
         removed, after what pointed at them (replies, the question they
         asked) is moved to the latest, which also takes their chat."""
@@ -719,11 +729,6 @@ class _Load:
             UPDATE chats_post p SET question_id = e.old_question_id, question_source = e.old_question_source
             FROM import_edits e WHERE p.id = e.new_id AND e.old_question_source = %s
         """, [Post.QuestionSource.MODERATOR])
-        if keep_chat:
-            cursor.execute("""
-                UPDATE chats_post p SET chat_id = e.old_chat_id FROM import_edits e
-                WHERE p.id = e.new_id AND p.chat_id IS NULL
-            """)
         cursor.execute("UPDATE chats_link l SET first_post_id = NULL FROM import_edits e WHERE l.first_post_id = e.old_id")
         cursor.execute("DELETE FROM chats_postlink pl USING import_edits e WHERE pl.post_id = e.old_id RETURNING pl.link_id")
         self.orphaned_link_ids = {row[0] for row in cursor.fetchall()}
@@ -732,15 +737,20 @@ class _Load:
         self.outcome.report(None, f"{replaced} earlier versions of edited posts were replaced by the latest")
 
     def _resolve_references(self, cursor) -> None:
-        """Point references at rows both ways: this file's posts at what they
-        answer, and posts already archived at this file's posts."""
+        """The row each new or richer post replies to, reposts or quotes: in
+        this file, or already archived."""
         for column in ("reply_to", "repost_of", "quote_of"):
             cursor.execute(f"""
-                UPDATE chats_post AS source SET {column}_id = target.id
-                FROM import_best b, chats_post AS target
-                WHERE (b.is_new OR b.is_updated) AND source.id = b.post_id AND source.{column}_external_id <> ''
-                  AND target.platform = source.platform AND target.external_id = source.{column}_external_id
+                UPDATE import_best b SET {column}_post = COALESCE(
+                    (SELECT t.post_id FROM import_best t WHERE t.platform = b.platform AND t.external_id = b.{column}),
+                    (SELECT p.id FROM chats_post p WHERE p.platform = b.platform AND p.external_id = b.{column}))
+                WHERE (b.is_new OR b.is_richer) AND b.{column} <> ''
             """)
+
+    def _point_archived_posts_at_new_ones(self, cursor) -> None:
+        """Posts archived earlier that answer, repost or quote a post new in
+        this file point at it now."""
+        for column in ("reply_to", "repost_of", "quote_of"):
             cursor.execute(f"""
                 UPDATE chats_post AS source SET {column}_id = b.post_id
                 FROM import_best b

@@ -39,24 +39,49 @@ def question_label(prefix: str, number: str, sub: str) -> str:
 def questions_assign(*, chat: Chat) -> int:
     """Detect the chat's questions from its hosts' posts and assign every post
     that a moderator has not assigned. Returns the number of posts answering a
-    question."""
+    question.
+
+    The assignment is worked out in a temporary table and written to the
+    posts in one statement, touching only the posts whose question changes
+    (a post row rewritten is a search vector recomputed)."""
     _detect_questions(chat)
     if not chat.questions.exists():
         return 0
     with connection.cursor() as cursor:
-        params = {"chat": chat.pk, "moderator": Post.QuestionSource.MODERATOR}
-        cursor.execute("""
-            UPDATE chats_post SET question_id = NULL, question_source = ''
-            WHERE chat_id = %(chat)s AND question_source <> %(moderator)s
-        """, params)
+        params = {"chat": chat.pk, "moderator": Post.QuestionSource.MODERATOR, "label": SQL_ANSWER_LABEL}
+        _plan_table(cursor, params)
         _assign_askers(cursor, params)
         _assign_by_label(cursor, params)
         _assign_by_reply_chain(cursor, params)
-        _assign_reposts(cursor, params)
+        _assign_reposts(cursor)
         _assign_by_time_window(cursor, params)
-        _assign_reposts(cursor, params)  # retweets of posts placed by the window
-        cursor.execute("SELECT count(*) FROM chats_post WHERE chat_id = %s AND question_id IS NOT NULL", [chat.pk])
-        return cursor.fetchone()[0]
+        _assign_reposts(cursor)  # retweets of posts placed by the window
+        cursor.execute("""
+            UPDATE chats_post p SET question_id = plan.question_id, question_source = plan.source
+            FROM question_plan plan
+            WHERE p.id = plan.id AND NOT plan.fixed
+              AND (p.question_id, p.question_source) IS DISTINCT FROM (plan.question_id, plan.source)
+        """)
+        cursor.execute("SELECT count(*) FROM question_plan WHERE question_id IS NOT NULL")
+        answered = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE question_plan")
+        return answered
+
+
+def _plan_table(cursor, params) -> None:
+    cursor.execute("DROP TABLE IF EXISTS question_plan")
+    cursor.execute("""
+        CREATE TEMP TABLE question_plan ON COMMIT DROP AS
+        SELECT id, reply_to_id, repost_of_id, repost_of_external_id <> '' AS is_repost, created_at,
+               question_source = %(moderator)s AS fixed,
+               CASE WHEN question_source = %(moderator)s THEN question_id END AS question_id,
+               CASE WHEN question_source = %(moderator)s THEN question_source ELSE '' END AS source,
+               (regexp_match(text, %(label)s))[1]::int AS label_number,
+               (regexp_match(text, %(label)s))[2] AS label_sub
+        FROM chats_post WHERE chat_id = %(chat)s
+    """, params)
+    cursor.execute("CREATE UNIQUE INDEX ON question_plan (id)")
+    cursor.execute("ANALYZE question_plan")
 
 
 def _hosts(chat: Chat) -> set[int]:
@@ -123,78 +148,69 @@ def _complete_questions(questions: list[Question]) -> None:
 
 def _assign_askers(cursor, params) -> None:
     cursor.execute("""
-        UPDATE chats_post p SET question_id = q.id, question_source = 'label'
-        FROM chats_question q
-        WHERE q.chat_id = %(chat)s AND q.asked_by_id = p.id AND p.question_source <> %(moderator)s
+        UPDATE question_plan plan SET question_id = q.id, source = 'label'
+        FROM chats_question q WHERE q.chat_id = %(chat)s AND q.asked_by_id = plan.id AND NOT plan.fixed
     """, params)
 
 
 def _assign_by_label(cursor, params) -> None:
     # A1a answers T1a; if the chat has no T1a, it answers T1.
-    cursor.execute(f"""
-        UPDATE chats_post p SET question_id = chosen.question_id, question_source = 'label'
+    cursor.execute("""
+        UPDATE question_plan plan SET question_id = chosen.question_id, source = 'label'
         FROM (
             SELECT DISTINCT ON (labelled.id) labelled.id, q.id AS question_id
-            FROM (
-                SELECT id, (regexp_match(text, %(label)s))[1]::int AS number, (regexp_match(text, %(label)s))[2] AS sub
-                FROM chats_post
-                WHERE chat_id = %(chat)s AND question_id IS NULL AND repost_of_external_id = ''
-                  AND question_source <> %(moderator)s AND text ~ %(label)s
-            ) AS labelled
-            JOIN chats_question q ON q.chat_id = %(chat)s AND q.number = labelled.number
-                                 AND (q.sub = labelled.sub OR q.sub = '')
-            ORDER BY labelled.id, (q.sub = labelled.sub) DESC
+            FROM question_plan labelled
+            JOIN chats_question q ON q.chat_id = %(chat)s AND q.number = labelled.label_number
+                                 AND (q.sub = labelled.label_sub OR q.sub = '')
+            WHERE labelled.question_id IS NULL AND NOT labelled.is_repost AND NOT labelled.fixed
+            ORDER BY labelled.id, (q.sub = labelled.label_sub) DESC
         ) AS chosen
-        WHERE p.id = chosen.id
-    """, {**params, "label": SQL_ANSWER_LABEL})
+        WHERE plan.id = chosen.id
+    """, params)
 
 
 def _assign_by_reply_chain(cursor, params) -> None:
     cursor.execute("""
         WITH RECURSIVE chain(post_id, ancestor_id, depth) AS (
-            SELECT id, reply_to_id, 1 FROM chats_post
-            WHERE chat_id = %(chat)s AND question_id IS NULL AND reply_to_id IS NOT NULL
-              AND repost_of_external_id = '' AND question_source <> %(moderator)s
+            SELECT id, reply_to_id, 1 FROM question_plan
+            WHERE question_id IS NULL AND reply_to_id IS NOT NULL AND NOT is_repost AND NOT fixed
             UNION ALL
             SELECT chain.post_id, parent.reply_to_id, chain.depth + 1
-            FROM chain JOIN chats_post parent ON parent.id = chain.ancestor_id
+            FROM chain JOIN question_plan parent ON parent.id = chain.ancestor_id
             WHERE parent.question_id IS NULL AND parent.reply_to_id IS NOT NULL AND chain.depth < 100
         )
-        UPDATE chats_post p SET question_id = nearest.question_id, question_source = 'reply'
+        UPDATE question_plan plan SET question_id = nearest.question_id, source = 'reply'
         FROM (
             SELECT DISTINCT ON (chain.post_id) chain.post_id, ancestor.question_id
-            FROM chain JOIN chats_post ancestor ON ancestor.id = chain.ancestor_id
-            WHERE ancestor.question_id IS NOT NULL AND ancestor.chat_id = %(chat)s
+            FROM chain JOIN question_plan ancestor ON ancestor.id = chain.ancestor_id
+            WHERE ancestor.question_id IS NOT NULL
             ORDER BY chain.post_id, chain.depth
         ) AS nearest
-        WHERE p.id = nearest.post_id
+        WHERE plan.id = nearest.post_id
     """, params)
 
 
-def _assign_reposts(cursor, params) -> None:
+def _assign_reposts(cursor) -> None:
+    # Only an original in the same chat: a retweet of last week's answer does
+    # not answer this week's question.
     cursor.execute("""
-        UPDATE chats_post p SET question_id = original.question_id, question_source = 'repost'
-        FROM chats_post original
-        WHERE p.chat_id = %(chat)s AND p.repost_of_id = original.id AND original.question_id IS NOT NULL
-          AND original.chat_id = %(chat)s
-          AND p.question_id IS NULL AND p.question_source <> %(moderator)s
-    """, params)
+        UPDATE question_plan plan SET question_id = original.question_id, source = 'repost'
+        FROM question_plan original
+        WHERE plan.repost_of_id = original.id AND original.question_id IS NOT NULL
+          AND plan.question_id IS NULL AND NOT plan.fixed
+    """)
 
 
 def _assign_by_time_window(cursor, params) -> None:
     # Retweets whose original is in the chat wait for it; others (original
-    # not archived) are placed by time like any post.
+    # not archived, or in another chat) are placed by time like any post.
     cursor.execute("""
-        UPDATE chats_post p SET question_id = (
+        UPDATE question_plan plan SET question_id = (
             SELECT q.id FROM chats_question q
-            WHERE q.chat_id = %(chat)s AND q.asked_at IS NOT NULL AND q.asked_at <= p.created_at
+            WHERE q.chat_id = %(chat)s AND q.asked_at IS NOT NULL AND q.asked_at <= plan.created_at
             ORDER BY q.asked_at DESC, q.position DESC LIMIT 1
-        ), question_source = 'window'
-        WHERE p.chat_id = %(chat)s AND p.question_id IS NULL AND p.question_source <> %(moderator)s
-          AND p.repost_of_id IS NULL
-          AND p.created_at >= (SELECT min(asked_at) FROM chats_question WHERE chat_id = %(chat)s)
-    """, params)
-    cursor.execute("""
-        UPDATE chats_post SET question_source = '' WHERE chat_id = %(chat)s AND question_id IS NULL
-          AND question_source = 'window'
+        ), source = 'window'
+        WHERE plan.question_id IS NULL AND NOT plan.fixed
+          AND NOT EXISTS (SELECT 1 FROM question_plan original WHERE original.id = plan.repost_of_id)
+          AND plan.created_at >= (SELECT min(asked_at) FROM chats_question WHERE chat_id = %(chat)s)
     """, params)
