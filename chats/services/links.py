@@ -89,17 +89,25 @@ def _clean_doi(doi: str) -> str:
 def studies_recognise(*, link_ids: Iterable[int]) -> int:
     """Attach the links among ``link_ids`` that point at research to their
     study (made when new). Returns how many links were recognised."""
-    recognised = 0
-    links = Link.objects.filter(pk__in=list(link_ids), study__isnull=True).only("id", "url")
-    for link in links.iterator(chunk_size=2000):
-        found = study_identifier(link.url)
-        if found is None:
-            continue
-        kind, identifier = found
-        study, _ = Study.objects.get_or_create(**{kind: identifier})
-        Link.objects.filter(pk=link.pk).update(study=study)
-        recognised += 1
-    return recognised
+    found: dict[str, dict[str, list[int]]] = {}  # kind -> identifier -> link ids
+    links = Link.objects.filter(pk__in=list(link_ids), study__isnull=True).values_list("id", "url")
+    for link_id, url in links.iterator(chunk_size=5000):
+        identified = study_identifier(url)
+        if identified is not None:
+            kind, identifier = identified
+            found.setdefault(kind, {}).setdefault(identifier, []).append(link_id)
+    pairs: list[tuple[int, int]] = []  # (link id, study id)
+    for kind, identifiers in found.items():
+        Study.objects.bulk_create([Study(**{kind: identifier}) for identifier in identifiers], ignore_conflicts=True)
+        study_ids = dict(Study.objects.filter(**{f"{kind}__in": list(identifiers)}).values_list(kind, "pk"))
+        pairs += [(link_id, study_ids[identifier]) for identifier, ids in identifiers.items() for link_id in ids]
+    if pairs:
+        with connection.cursor() as cursor:
+            cursor.execute("""
+                UPDATE chats_link l SET study_id = v.study_id
+                FROM unnest(%s::bigint[], %s::bigint[]) AS v(link_id, study_id) WHERE l.id = v.link_id
+            """, [[link for link, _ in pairs], [study for _, study in pairs]])
+    return len(pairs)
 
 
 def links_recount(*, link_ids: Iterable[int]) -> None:
