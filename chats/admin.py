@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 
 from chats.importers import FORMAT_NAMES
 from chats.models import Author, Chat, Import, Link, Post, Question, Series, Study
+from chats.services.questions import post_question_set
 from chats.tasks import import_transcript
 
 
@@ -72,8 +73,23 @@ class PostAdmin(admin.ModelAdmin):
     search_fields = ["external_id", "text", "author__handle"]
     date_hierarchy = "created_at"
     list_select_related = ["author", "chat", "question"]
-    raw_id_fields = ["chat", "author", "reply_to", "repost_of", "quote_of", "question", "last_import"]
-    readonly_fields = ["original", "content_hash"]
+    raw_id_fields = ["chat", "author", "reply_to", "repost_of", "quote_of", "last_import"]
+    readonly_fields = ["original", "content_hash", "question_source"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A post can only answer a question of its own chat.
+        if db_field.name == "question":
+            post = Post.objects.filter(pk=request.resolver_match.kwargs.get("object_id")).first()
+            kwargs["queryset"] = Question.objects.filter(chat_id=post.chat_id if post else None)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        question_changed = "question" in form.changed_data
+        super().save_model(request, obj, form, change)
+        if question_changed:
+            # The moderator's choice is recorded as such, so that later
+            # imports do not undo it.
+            post_question_set(post=obj, question=obj.question)
 
     @admin.display(description="text")
     def short_text(self, obj):

@@ -214,3 +214,15 @@ def _assign_by_time_window(cursor, params) -> None:
           AND NOT EXISTS (SELECT 1 FROM question_plan original WHERE original.id = plan.repost_of_id)
           AND plan.created_at >= (SELECT min(asked_at) FROM chats_question WHERE chat_id = %(chat)s)
     """, params)
+
+
+@transaction.atomic
+def post_question_set(*, post: Post, question: Question | None) -> Post:
+    """A moderator puts ``post`` under ``question`` (or under none): this
+    choice is final, later imports and assignments leave it alone."""
+    if question is not None and question.chat_id != post.chat_id:
+        raise ValueError(f"{question.label} is a question of another chat")
+    post.question = question
+    post.question_source = Post.QuestionSource.MODERATOR
+    post.save(update_fields=["question", "question_source"])
+    return post

@@ -1,4 +1,6 @@
 """The admin as moderators use it: imports are uploaded, watched, never edited."""
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -102,3 +104,46 @@ def test_a_finished_dry_run_shows_its_span_and_planned_chats_without_polling(mod
     assert "2019-03-01 18:00 – 2019-03-15 17:57 UTC" in page
     assert "import-progress.js" not in page
     assert 'value="100"' in page
+
+
+def test_a_moderator_moves_a_post_to_another_question_and_an_import_keeps_it(moderator_client):
+    from chats.models import Post, Question
+    from chats.services.questions import questions_assign
+
+    chat = ChatFactory()
+    first = Question.objects.create(chat=chat, label="T1", number=1, text="First?", asked_at=chat.start)
+    second = Question.objects.create(chat=chat, label="T2", number=2, text="Second?", position=1,
+                                     asked_at=chat.start + timedelta(minutes=20))
+    post = PostFactory(chat=chat, text="A1 an answer to the first", created_at=chat.start + timedelta(minutes=5))
+    questions_assign(chat=chat)
+    post.refresh_from_db()
+    assert (post.question, post.question_source) == (first, "label")
+
+    page = moderator_client.get(f"/admin/chats/post/{post.pk}/change/").content.decode()
+    assert f'<option value="{second.pk}">' in page
+    form = {field: value for field, value in _post_form(post).items()}
+    form["question"] = second.pk
+    response = moderator_client.post(f"/admin/chats/post/{post.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+    post.refresh_from_db()
+    assert (post.question, post.question_source) == (second, "moderator")
+    questions_assign(chat=chat)
+    post.refresh_from_db()
+    assert (post.question, post.question_source) == (second, "moderator")
+
+
+def _post_form(post) -> dict:
+    """The change form's fields as the admin would post them back."""
+    import json
+
+    return {
+        "platform": post.platform, "external_id": post.external_id, "chat": post.chat_id, "author": post.author_id,
+        "created_at_0": post.created_at.strftime("%Y-%m-%d"), "created_at_1": post.created_at.strftime("%H:%M:%S"),
+        "text": post.text, "url": post.url, "language": post.language, "urls": json.dumps(post.urls),
+        "hashtags": json.dumps(post.hashtags), "mentions": json.dumps(post.mentions), "media": json.dumps(post.media),
+        "metrics": json.dumps(post.metrics), "richness": post.richness, "thread_root_external_id": "",
+        "edit_history": json.dumps(post.edit_history), "reply_to_external_id": post.reply_to_external_id,
+        "repost_of_external_id": post.repost_of_external_id, "quote_of_external_id": post.quote_of_external_id,
+        "question": post.question_id or "",
+    }
