@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count
 from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
@@ -11,6 +11,10 @@ from chats.importers import FORMAT_NAMES
 from chats.models import Author, Chat, Import, Link, Post, Question, Series, Study
 from chats.services.questions import post_question_set
 from chats.tasks import import_transcript
+
+
+# Django 6's default now: a bare domain typed in a URL field means https.
+HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Series)
@@ -61,6 +65,7 @@ class ChatAdmin(admin.ModelAdmin):
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["handle", "display_name", "platform", "platform_id"]
     list_filter = ["platform"]
     search_fields = ["handle", "display_name", "platform_id"]
@@ -68,6 +73,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["external_id", "author", "chat", "created_at", "short_text", "question", "question_source"]
     list_filter = ["platform", "chat__series", "question_source", "language"]
     search_fields = ["external_id", "text", "author__handle"]

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from chats.admin import HTTPS_URL_FIELDS
 from summaries.models import Comment, Summary
 
 
@@ -17,6 +18,7 @@ class SummaryAdmin(admin.ModelAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["author_name", "summary", "kind", "status", "created_at"]
     list_filter = ["status", "kind"]
     search_fields = ["author_name", "author_email", "body"]

@@ -10,6 +10,7 @@ from types import ModuleType
 
 from . import bluesky, csv_exports, mastodon, twitter_archive, twitter_v1, twitter_v2
 from .base import (
+    HEAD_SIZE,
     ParseContext,
     ParsedAuthor,
     ParsedMedia,
@@ -28,9 +29,6 @@ PARSERS: dict[str, ModuleType] = {
     module.format_name: module
     for module in (twitter_archive, twitter_v2, mastodon, bluesky, twitter_v1, csv_exports)
 }
-
-# How many bytes of a file detection looks at.
-HEAD_SIZE = 64 * 1024
 
 
 def expected_formats() -> str:

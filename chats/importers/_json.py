@@ -84,7 +84,7 @@ def iter_json_records(stream: BinaryIO) -> Iterator[tuple[int, Any]]:
             yield from _json_lines(stream, after_line=line_no)
             return
     elif first == b"[":
-        yield from iter_array_items(_Prepended(b"".join(consumed), stream))
+        yield from iter_array_items(Prepended(b"".join(consumed), stream))
         return
     else:
         raise TranscriptFormatError(
@@ -111,7 +111,7 @@ def iter_array_items(stream: BinaryIO) -> Iterator[tuple[int, Any]]:
         return
 
 
-class _Prepended(io.RawIOBase):
+class Prepended(io.RawIOBase):
     """A binary stream that reads ``head`` and then the rest of ``stream``."""
 
     def __init__(self, head: bytes, stream: BinaryIO):

@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any, BinaryIO, Iterator, Mapping, Protocol
 
+# How many bytes of a file detection (``sniff``) looks at.
+HEAD_SIZE = 64 * 1024
+
 
 class TranscriptFormatError(ValueError):
     """The input is not what the parser expects.

@@ -27,6 +27,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO, Iterator, Mapping
 
+from ._common import describe, is_int, text_of, unique
 from ._json import BrokenRecord, first_significant_byte, iter_json_records, strip_bom
 from .base import (
     ParseContext,
@@ -37,9 +38,6 @@ from .base import (
     SkippedRecord,
     TranscriptFormatError,
 )
-
-# Small shared helpers; they would sit better in a common module.
-from .twitter_v1 import _describe, _is_int, _str
 
 format_name = "bluesky"
 label = (
@@ -189,7 +187,7 @@ def _placeholder_reason(item: Any) -> str:
     """Why a well-formed thread or feed node holds no post ("" if it does)."""
     if not isinstance(item, dict):
         return ""
-    uri = _str(item.get("uri"))
+    uri = text_of(item.get("uri"))
     if item.get("$type") == NOT_FOUND_POST or item.get("notFound") is True:
         return f"post {uri} was not found (deleted, or its author left): nothing to import"
     if item.get("$type") == BLOCKED_POST or item.get("blocked") is True:
@@ -205,7 +203,7 @@ def _not_a_post_reason(item: Any) -> str:
         )
     return (
         "not a Bluesky post: expected a post view (an object with 'uri', 'author' and 'record'), "
-        f"a feed item with 'post', or a response with 'posts', 'feed' or 'thread' (got {_describe(item)})"
+        f"a feed item with 'post', or a response with 'posts', 'feed' or 'thread' (got {describe(item)})"
     )
 
 
@@ -267,7 +265,7 @@ def parse_post_view(view: Mapping[str, Any], record: int, *, replied_to: Any = N
     """One ``app.bsky.feed.defs#postView`` as a post; ``replied_to`` is the view
     of the post it replies to, when the file has it (feed reply context,
     thread parent), for its author's handle. ``record`` is used in errors."""
-    uri = _str(view.get("uri"))
+    uri = text_of(view.get("uri"))
     did, collection, rkey = _split_post_uri(uri)
     if collection != POST_COLLECTION or not rkey:
         raise TranscriptFormatError(
@@ -279,7 +277,7 @@ def parse_post_view(view: Mapping[str, Any], record: int, *, replied_to: Any = N
         raise TranscriptFormatError("the post view has no 'record' object (the post itself)", record=record)
     text = post_record.get("text", "")
     if not isinstance(text, str):
-        raise TranscriptFormatError(f"the post's 'record.text' is not text (got {_describe(text)})", record=record)
+        raise TranscriptFormatError(f"the post's 'record.text' is not text (got {describe(text)})", record=record)
     rich_text = _RichText(text, post_record.get("facets"))
     reply_to_id, thread_root_id = _reply_refs(post_record)
     return ParsedPost(
@@ -294,9 +292,9 @@ def parse_post_view(view: Mapping[str, Any], record: int, *, replied_to: Any = N
         reply_to_id=reply_to_id,
         reply_to_handle=_handle_of(replied_to) if reply_to_id else "",
         quote_of_id=_quoted_uri(post_record.get("embed")),
-        urls=_unique(rich_text.links() + _external_links(post_record.get("embed"))),
-        hashtags=_unique(rich_text.tags() + _outline_tags(post_record)),
-        mentions=_unique(rich_text.mentions()),
+        urls=unique(rich_text.links() + _external_links(post_record.get("embed"))),
+        hashtags=unique(rich_text.tags() + _outline_tags(post_record)),
+        mentions=unique(rich_text.mentions()),
         media=tuple(_media(view.get("embed"))),
         metrics=_metrics(view),
         thread_root_id=thread_root_id,
@@ -316,16 +314,16 @@ def _split_post_uri(uri: str) -> tuple[str, str, str]:
 
 def _parse_author(profile: Any, record: int, *, where: str) -> ParsedAuthor:
     profile = profile if isinstance(profile, dict) else {}
-    did, handle = _str(profile.get("did")), _str(profile.get("handle"))
+    did, handle = text_of(profile.get("did")), text_of(profile.get("handle"))
     if not did.startswith("did:") or not handle:
         raise TranscriptFormatError(f"{where} has no 'did' or no 'handle'", record=record)
     return ParsedAuthor(
         platform=PLATFORM,
         platform_id=did,
         handle=handle,
-        display_name=_str(profile.get("displayName")),
+        display_name=text_of(profile.get("displayName")),
         profile_url=_profile_url(did, handle),
-        avatar_url=_str(profile.get("avatar")),
+        avatar_url=text_of(profile.get("avatar")),
     )
 
 
@@ -337,7 +335,7 @@ def _profile_url(did: str, handle: str) -> str:
 
 def _handle_of(view: Any) -> str:
     author = view.get("author") if isinstance(view, dict) else None
-    return _str(author.get("handle")) if isinstance(author, dict) else ""
+    return text_of(author.get("handle")) if isinstance(author, dict) else ""
 
 
 def _reply_refs(post_record: Mapping[str, Any]) -> tuple[str, str]:
@@ -349,12 +347,12 @@ def _reply_refs(post_record: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _ref_uri(ref: Any) -> str:
-    return _str(ref.get("uri")) if isinstance(ref, dict) else ""
+    return text_of(ref.get("uri")) if isinstance(ref, dict) else ""
 
 
 def _language(post_record: Mapping[str, Any]) -> str:
     langs = post_record.get("langs")
-    return _str(langs[0]) if isinstance(langs, list) and langs else ""
+    return text_of(langs[0]) if isinstance(langs, list) and langs else ""
 
 
 def _outline_tags(post_record: Mapping[str, Any]) -> tuple[str, ...]:
@@ -364,15 +362,11 @@ def _outline_tags(post_record: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _bare_tag(tag: Any) -> str:
-    return _str(tag).strip().lstrip("#")
+    return text_of(tag).strip().lstrip("#")
 
 
 def _metrics(view: Mapping[str, Any]) -> dict[str, int]:
-    return {name: view[key] for key, name in METRIC_KEYS.items() if _is_int(view.get(key))}
-
-
-def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(values))
+    return {name: view[key] for key, name in METRIC_KEYS.items() if is_int(view.get(key))}
 
 
 # --- text and facets ---------------------------------------------------------
@@ -413,13 +407,13 @@ class _RichText:
     def _shortened_links(self) -> Iterator[tuple[tuple[int, int], str]]:
         """``(byte range, full URL)`` of each link shown shortened."""
         for index, feature in self._of(LINK_FEATURE):
-            span, uri = self._span(index), _str(feature.get("uri"))
+            span, uri = self._span(index), text_of(feature.get("uri"))
             if span is not None and _is_shortened(self._shown(span), uri):
                 yield span, uri
 
     def links(self) -> tuple[str, ...]:
         # A link is shared even when its range is off.
-        return tuple(uri for uri in (_str(feature.get("uri")) for _, feature in self._of(LINK_FEATURE)) if uri)
+        return tuple(uri for uri in (text_of(feature.get("uri")) for _, feature in self._of(LINK_FEATURE)) if uri)
 
     def mentions(self) -> tuple[str, ...]:
         """Handles as the text shows them ("@alice.example" -> "alice.example")."""
@@ -446,7 +440,7 @@ class _RichText:
         if not isinstance(index, dict):
             return None
         start, end = index.get("byteStart"), index.get("byteEnd")
-        if not (_is_int(start) and _is_int(end) and 0 <= start < end <= len(self.data)):
+        if not (is_int(start) and is_int(end) and 0 <= start < end <= len(self.data)):
             return None
         try:
             self.data[start:end].decode("utf-8")
@@ -474,7 +468,7 @@ def _is_shortened(shown: str, uri: str) -> bool:
 
 def _embed_type(embed: Any) -> str:
     # "#main" names a lexicon's main definition: "x#main" is "x".
-    return _str(embed.get("$type")).removesuffix("#main") if isinstance(embed, dict) else ""
+    return text_of(embed.get("$type")).removesuffix("#main") if isinstance(embed, dict) else ""
 
 
 def _quoted_uri(record_embed: Any) -> str:
@@ -498,7 +492,7 @@ def _external_links(record_embed: Any) -> tuple[str, ...]:
     if kind == "app.bsky.embed.recordWithMedia":
         return _external_links(record_embed.get("media"))
     external = record_embed.get("external") if kind == "app.bsky.embed.external" else None
-    uri = _str(external.get("uri")) if isinstance(external, dict) else ""
+    uri = text_of(external.get("uri")) if isinstance(external, dict) else ""
     return (uri,) if uri else ()
 
 
@@ -511,10 +505,10 @@ def _media(view_embed: Any) -> Iterator[ParsedMedia]:
     elif kind == "app.bsky.embed.images#view":
         images = view_embed.get("images")
         for image in images if isinstance(images, list) else []:
-            if isinstance(image, dict) and _str(image.get("fullsize")):
-                yield ParsedMedia(kind="photo", url=image["fullsize"], alt_text=_str(image.get("alt")))
-    elif kind == "app.bsky.embed.video#view" and _str(view_embed.get("playlist")):
-        yield ParsedMedia(kind="video", url=view_embed["playlist"], alt_text=_str(view_embed.get("alt")))
+            if isinstance(image, dict) and text_of(image.get("fullsize")):
+                yield ParsedMedia(kind="photo", url=image["fullsize"], alt_text=text_of(image.get("alt")))
+    elif kind == "app.bsky.embed.video#view" and text_of(view_embed.get("playlist")):
+        yield ParsedMedia(kind="video", url=view_embed["playlist"], alt_text=text_of(view_embed.get("alt")))
 
 
 # --- dates ---------------------------------------------------------------------

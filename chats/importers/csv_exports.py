@@ -61,8 +61,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO, Callable, Iterator, Mapping
 
-from ._json import _Prepended
+from ._common import TCO_LINK
+from ._json import Prepended
 from .base import (
+    HEAD_SIZE,
     ParseContext,
     ParsedAuthor,
     ParsedPost,
@@ -74,11 +76,9 @@ from .base import (
 # The v1.1 text machinery (HTML entities unescaped once, t.co links expanded,
 # media links dropped) is the same for a CSV row once its cells are put in the
 # shape of v1.1 entities; reuse it rather than copy it.
-from .twitter_v1 import _TCO_LINK, _PostBody, parse_created_at
+from .twitter_v1 import PLATFORM, PostBody, parse_created_at
 
 format_name = "csv"
-
-PLATFORM = "twitter"
 
 
 # --- layouts -----------------------------------------------------------------
@@ -298,7 +298,6 @@ def _split_header(line: str) -> tuple[str, list[str]] | None:
 
 # --- detection ---------------------------------------------------------------
 
-HEAD_SIZE = 64 * 1024
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -412,7 +411,7 @@ def parse(stream: BinaryIO, context: ParseContext = ParseContext()) -> Iterator[
     head = stream.read(HEAD_SIZE)
     encoding = _encoding_of(head)
     text_stream = io.TextIOWrapper(
-        io.BufferedReader(_Prepended(head, stream)),
+        io.BufferedReader(Prepended(head, stream)),
         encoding=encoding,
         # Bytes that are not text become lone surrogates, which the row check
         # below reports, instead of failing the whole file.
@@ -693,7 +692,7 @@ def _referenced_tweets(row: _Row) -> dict[str, str]:
     }
 
 
-def _quoted_status_id(row: _Row, body: _PostBody, references: _References) -> str:
+def _quoted_status_id(row: _Row, body: PostBody, references: _References) -> str:
     """A quote whose file says only "is a quote" (Social Feed Manager): the
     quoted tweet is the last status link among the post's URLs."""
     if not references.is_quote:
@@ -721,7 +720,7 @@ def _looks_cut(text: str, readable_text: str, is_retweet: bool) -> bool:
     return bool(_CUT_COMPAT.search(readable_text) or (is_retweet and _CUT_RETWEET.search(text)))
 
 
-def _body(row: _Row, text: str, references: _References) -> _PostBody:
+def _body(row: _Row, text: str, references: _References) -> PostBody:
     """The text with the entities that go with it, as the v1.1 parser reads them."""
     entities = _json_object(row.get("entities"))
     if entities is None:
@@ -739,7 +738,7 @@ def _body(row: _Row, text: str, references: _References) -> _PostBody:
     mentioned = [item.get("screen_name", "") for item in entities.get("user_mentions") or [] if isinstance(item, dict)]
     if mentioned and retweeted and mentioned[0].lower() == retweeted.lower():
         retweeted = ""  # already the first mention, as in a retweet's own entities
-    return _PostBody(text, {"entities": entities}, retweet_of=retweeted)
+    return PostBody(text, {"entities": entities}, retweet_of=retweeted)
 
 
 def _json_object(cell: str) -> dict | None:
@@ -805,7 +804,7 @@ def _url_entities(row: _Row, text: str, *, has_media: bool) -> tuple[list[dict],
         elif isinstance(item, str):
             in_order.append(item)
     explained = {entity["url"] for entity in entities}
-    unexplained = [link for link in _TCO_LINK.findall(text) if link not in explained]
+    unexplained = [link for link in TCO_LINK.findall(text) if link not in explained]
     media_links = []
     for index, expanded in enumerate(in_order):
         link = unexplained[index] if index < len(unexplained) else ""

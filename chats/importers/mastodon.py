@@ -65,6 +65,7 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO, Iterator, Mapping
 from urllib.parse import urlsplit
 
+from ._common import describe, is_int, list_of, text_of, unique
 from ._html import html_to_text
 from ._json import BrokenRecord, first_significant_byte, iter_json_records, strip_bom
 from .base import (
@@ -76,7 +77,6 @@ from .base import (
     SkippedRecord,
     TranscriptFormatError,
 )
-from .twitter_v1 import _describe
 
 format_name = "mastodon"
 label = "Mastodon API statuses (a JSON array, JSON Lines, one status, or a thread context)"
@@ -187,8 +187,8 @@ def _server_of(stream: BinaryIO) -> str:
 
 def _local_server(status: Mapping[str, Any]) -> str:
     """The host of the first local account the status names ("" if none)."""
-    for account in (status.get("account"), *_list(status.get("mentions"))):
-        acct = _str(account.get("acct")) if isinstance(account, dict) else ""
+    for account in (status.get("account"), *list_of(status.get("mentions"))):
+        acct = text_of(account.get("acct")) if isinstance(account, dict) else ""
         if acct and "@" not in acct and _host(account.get("url")):
             return _host(account["url"])
     for embedded in (status.get("reblog"), _quoted_status(status)):
@@ -211,7 +211,7 @@ class _Ids:
             if not local_id:
                 raise TranscriptFormatError(f"the {what} has no 'id'", record=record)
             return local_id
-        uri = _str(status.get("uri")).strip()
+        uri = text_of(status.get("uri")).strip()
         if not uri:
             raise TranscriptFormatError(
                 f"the {what} has no 'uri', and its 'id' is not unique: the file names no local account, "
@@ -233,10 +233,10 @@ def _parse_record(value: Any, record: int, ids: _Ids) -> ParseResult:
         return SkippedRecord(
             record,
             "not a Mastodon status: expected an object with 'id', 'created_at', 'account' and 'content' "
-            f"(got {_describe(value)})",
+            f"(got {describe(value)})",
             invalid=True,
         )
-    not_archived = NOT_ARCHIVED_VISIBILITIES.get(_str(value.get("visibility")))
+    not_archived = NOT_ARCHIVED_VISIBILITIES.get(text_of(value.get("visibility")))
     if not_archived:
         return SkippedRecord(record, f"{not_archived}, not public: only public and unlisted statuses are archived")
     try:
@@ -271,7 +271,7 @@ def parse_status(status: Mapping[str, Any], record: int, ids: _Ids) -> ParsedPos
         author=author,
         text=body.text,
         url=_http_url(status.get("url")) or _http_url(status.get("uri")),
-        language=_str(shown.get("language")),
+        language=text_of(shown.get("language")),
         reply_to_id=ids.of_local(status.get("in_reply_to_id")),
         reply_to_handle=_replied_handle(status, author),
         repost_of_id=repost_of_id,
@@ -280,7 +280,7 @@ def parse_status(status: Mapping[str, Any], record: int, ids: _Ids) -> ParsedPos
         hashtags=body.hashtags,
         mentions=body.mentions,
         media=body.media,
-        metrics={name: status[key] for key, name in METRICS.items() if _is_int(status.get(key))},
+        metrics={name: status[key] for key, name in METRICS.items() if is_int(status.get(key))},
         raw=status,
     )
 
@@ -300,22 +300,22 @@ class _Body:
 
     def __init__(self, status: Mapping[str, Any]):
         self._status = status
-        self._attachments = [item for item in _list(status.get("media_attachments")) if isinstance(item, dict)]
-        content = html_to_text(_str(status.get("content")), drop_link=self._is_media_link)
-        self.text = _with_poll(_with_content_warning(_str(status.get("spoiler_text")), content.text), status)
-        self.urls = _unique((*content.links, *self._card_url()))
+        self._attachments = [item for item in list_of(status.get("media_attachments")) if isinstance(item, dict)]
+        content = html_to_text(text_of(status.get("content")), drop_link=self._is_media_link)
+        self.text = _with_poll(_with_content_warning(text_of(status.get("spoiler_text")), content.text), status)
+        self.urls = unique((*content.links, *self._card_url()))
         self.hashtags = _with_tags(content.hashtags, status)
         self.mentions = tuple(
-            _qualified(_str(mention.get("acct")), mention.get("url"))
-            for mention in _list(status.get("mentions"))
-            if isinstance(mention, dict) and _str(mention.get("acct"))
+            _qualified(text_of(mention.get("acct")), mention.get("url"))
+            for mention in list_of(status.get("mentions"))
+            if isinstance(mention, dict) and text_of(mention.get("acct"))
         )
         self.media = tuple(
             ParsedMedia(
-                kind=_str(item.get("type")),
+                kind=text_of(item.get("type")),
                 # The origin's copy outlives the viewing server's cache of it.
-                url=_str(item.get("remote_url")) or _str(item.get("url")),
-                alt_text=_str(item.get("description")),
+                url=text_of(item.get("remote_url")) or text_of(item.get("url")),
+                alt_text=text_of(item.get("description")),
             )
             for item in self._attachments
         )
@@ -349,8 +349,8 @@ def _with_content_warning(spoiler_text: str, text: str) -> str:
 
 def _with_poll(text: str, status: Mapping[str, Any]) -> str:
     poll = status.get("poll")
-    options = _list(poll.get("options")) if isinstance(poll, dict) else []
-    titles = [_str(option.get("title")) for option in options if isinstance(option, dict)]
+    options = list_of(poll.get("options")) if isinstance(poll, dict) else []
+    titles = [text_of(option.get("title")) for option in options if isinstance(option, dict)]
     lines = [f"- {title}" for title in titles if title]
     if not lines:
         return text
@@ -363,12 +363,12 @@ def _with_tags(shown: tuple[str, ...], status: Mapping[str, Any]) -> tuple[str, 
     ``tags`` (the API lists them lower-cased and in no useful order)."""
     seen = {tag.casefold() for tag in shown}
     others = []
-    for tag in _list(status.get("tags")):
-        name = _str(tag.get("name")) if isinstance(tag, dict) else ""
+    for tag in list_of(status.get("tags")):
+        name = text_of(tag.get("name")) if isinstance(tag, dict) else ""
         if name and name.casefold() not in seen:
             seen.add(name.casefold())
             others.append(name)
-    return _unique(shown) + tuple(others)
+    return unique(shown) + tuple(others)
 
 
 def _quote_of_id(status: Mapping[str, Any], record: int, ids: _Ids) -> str:
@@ -400,16 +400,16 @@ def _replied_handle(status: Mapping[str, Any], author: ParsedAuthor) -> str:
     account = status.get("account")
     if isinstance(account, dict) and _id_text(account.get("id")) == account_id:
         return author.handle  # a thread: the author answers themself
-    for mention in _list(status.get("mentions")):
+    for mention in list_of(status.get("mentions")):
         if isinstance(mention, dict) and _id_text(mention.get("id")) == account_id:
-            return _qualified(_str(mention.get("acct")), mention.get("url"))
+            return _qualified(text_of(mention.get("acct")), mention.get("url"))
     pleroma = status.get("pleroma")
-    return _str(pleroma.get("in_reply_to_account_acct")) if isinstance(pleroma, dict) else ""
+    return text_of(pleroma.get("in_reply_to_account_acct")) if isinstance(pleroma, dict) else ""
 
 
 def _parse_author(account: Any, record: int) -> ParsedAuthor:
     profile_url = _http_url(account.get("url")) if isinstance(account, dict) else ""
-    acct = _str(account.get("acct")) if isinstance(account, dict) else ""
+    acct = text_of(account.get("acct")) if isinstance(account, dict) else ""
     if not profile_url or not acct:
         raise TranscriptFormatError("the status's 'account' has no 'acct' or no profile 'url'", record=record)
     return ParsedAuthor(
@@ -417,10 +417,10 @@ def _parse_author(account: Any, record: int) -> ParsedAuthor:
         platform_id=profile_url,
         # Akkoma gives the full handle as "fqn"; Mastodon leaves the server
         # out of a local account's "acct".
-        handle=_str(account.get("fqn")) or _qualified(acct, profile_url),
-        display_name=_str(account.get("display_name")),
+        handle=text_of(account.get("fqn")) or _qualified(acct, profile_url),
+        display_name=text_of(account.get("display_name")),
         profile_url=profile_url,
-        avatar_url=_str(account.get("avatar")) or _str(account.get("avatar_static")),
+        avatar_url=text_of(account.get("avatar")) or text_of(account.get("avatar_static")),
     )
 
 
@@ -454,7 +454,7 @@ def _id_text(value: Any) -> str:
     """An id as text: ids are strings in the API, numbers in some copies."""
     if isinstance(value, str):
         return value.strip()
-    return str(value) if _is_int(value) else ""
+    return str(value) if is_int(value) else ""
 
 
 def _host(url: Any) -> str:
@@ -463,19 +463,3 @@ def _host(url: Any) -> str:
 
 def _http_url(value: Any) -> str:
     return value if isinstance(value, str) and value.startswith(("https://", "http://")) else ""
-
-
-def _unique(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(values))
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""

@@ -35,7 +35,8 @@ from dataclasses import replace
 from typing import Any, BinaryIO, Iterator, Mapping
 
 from . import twitter_v1
-from ._json import BrokenRecord, _Prepended, first_significant_byte, iter_array_items, iter_json_records, strip_bom
+from ._common import describe, text_of
+from ._json import BrokenRecord, Prepended, first_significant_byte, iter_array_items, iter_json_records, strip_bom
 from .base import ParseContext, ParsedAuthor, ParsedPost, ParseResult, SkippedRecord, TranscriptFormatError
 
 format_name = "twitter-archive"
@@ -99,14 +100,14 @@ def read_account(stream: BinaryIO) -> ParsedAuthor | None:
 def _owner(info: Any, *, id_key: str, handle_key: str, name_key: str) -> ParsedAuthor | None:
     if not isinstance(info, dict):
         return None
-    account_id, handle = _str(info.get(id_key)), _str(info.get(handle_key))
+    account_id, handle = text_of(info.get(id_key)), text_of(info.get(handle_key))
     if not _DIGITS.fullmatch(account_id) or not handle:
         return None
     return ParsedAuthor(
         platform=twitter_v1.PLATFORM,
         platform_id=account_id,
         handle=handle,
-        display_name=_str(info.get(name_key)),
+        display_name=text_of(info.get(name_key)),
         profile_url=f"https://twitter.com/{handle}",
     )
 
@@ -139,11 +140,11 @@ def _open(stream: BinaryIO) -> tuple[str, Iterator[tuple[int, Any]]]:
         name, prefix, rest = ytd["name"].decode(), ytd.group().decode().strip(), text[ytd.end() :]
         if first_significant_byte(rest) not in (b"[", b""):
             raise TranscriptFormatError(f"expected a JSON array after '{prefix}'")
-        return name, _array_after_prefix(_Prepended(rest, stream), prefix)
+        return name, _array_after_prefix(Prepended(rest, stream), prefix)
     manifest = _MANIFEST_PREFIX.match(text)
     if manifest:
-        return _MANIFEST, iter_json_records(_Prepended(text[manifest.end() :], stream))
-    return "", _bare_records(_Prepended(head, stream))
+        return _MANIFEST, iter_json_records(Prepended(text[manifest.end() :], stream))
+    return "", _bare_records(Prepended(head, stream))
 
 
 def _array_after_prefix(stream: BinaryIO, prefix: str) -> Iterator[tuple[int, Any]]:
@@ -183,7 +184,7 @@ def _parse_record(value: Any, record: int, account: ParsedAuthor | None) -> Pars
         return SkippedRecord(
             record,
             "not an archive tweet: expected {\"tweet\": {...}} with 'id_str' and 'created_at' "
-            f"(got {twitter_v1._describe(value)})",
+            f"(got {describe(value)})",
             invalid=True,
         )
     own_user = tweet.get("user") if isinstance(tweet.get("user"), dict) else None
@@ -214,7 +215,7 @@ def _v1_status(tweet: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, A
     ``*_str`` and counts as numbers."""
     status = {**tweet, "user": user}
     for field in _ID_FIELDS:
-        if not _str(status.get(f"{field}_str")) and _is_digits(status.get(field)):
+        if not text_of(status.get(f"{field}_str")) and _is_digits(status.get(field)):
             status[f"{field}_str"] = status[field]
     for key in twitter_v1.METRIC_KEYS:
         if _is_digits(status.get(key)):
@@ -250,7 +251,3 @@ def _is_digits(value: Any) -> bool:
 
 def _dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""

@@ -13,11 +13,11 @@ listed in ``media`` instead).
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, BinaryIO, Iterator, Mapping
 
+from ._common import describe, expand_tco_links, is_int, text_of
 from ._json import BrokenRecord, first_significant_byte, iter_json_records, strip_bom
 from .base import (
     ParseContext,
@@ -49,9 +49,6 @@ STREAM_NOTICE_KEYS = (
 )
 
 METRIC_KEYS = ("retweet_count", "favorite_count", "reply_count", "quote_count")
-
-_TCO_LINK = re.compile(r"https?://t\.co/[A-Za-z0-9]+")
-
 
 # --- detection -------------------------------------------------------------
 
@@ -127,7 +124,7 @@ def _parse_record(value: Any, record: int) -> ParseResult:
     return SkippedRecord(
         record,
         "not a Twitter v1.1 status: expected an object with 'id_str', 'created_at' and 'user' "
-        f"(got {_describe(value)})",
+        f"(got {describe(value)})",
         invalid=True,
     )
 
@@ -140,23 +137,11 @@ def _stream_notice_key(value: Any) -> str | None:
     return None
 
 
-_JSON_TYPE_NAMES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, dict):
-        keys = list(value)
-        shown = ", ".join(repr(key) for key in keys[:10])
-        more = f", ... ({len(keys)} keys)" if len(keys) > 10 else ""
-        return f"keys: {shown}{more}" if keys else "an empty object"
-    return f"a JSON {_JSON_TYPE_NAMES.get(type(value), type(value).__name__)}"
-
-
 def parse_status(status: Mapping[str, Any], record: int) -> ParsedPost:
     """One v1.1 status object as a post; ``record`` is used in errors."""
     status_id = _id_of(status)
     author = _parse_author(status["user"], record)
-    body = _PostBody.of(status, record)
+    body = PostBody.of(status, record)
     return ParsedPost(
         record=record,
         platform=PLATFORM,
@@ -165,9 +150,9 @@ def parse_status(status: Mapping[str, Any], record: int) -> ParsedPost:
         author=author,
         text=body.readable_text(),
         url=f"https://twitter.com/{author.handle}/status/{status_id}",
-        language=_str(status.get("lang")),
+        language=text_of(status.get("lang")),
         reply_to_id=_id_of(status, "in_reply_to_status_id"),
-        reply_to_handle=_str(status.get("in_reply_to_screen_name")),
+        reply_to_handle=text_of(status.get("in_reply_to_screen_name")),
         repost_of_id=_id_of(status["retweeted_status"]) if _is_retweet(status) else "",
         quote_of_id=_quoted_id(status),
         urls=body.urls(),
@@ -180,7 +165,7 @@ def parse_status(status: Mapping[str, Any], record: int) -> ParsedPost:
     )
 
 
-class _PostBody:
+class PostBody:
     """The text a post shows and the entities (links, tags, mentions, media)
     that describe that text.
 
@@ -198,9 +183,9 @@ class _PostBody:
         self.truncated = holder.get("truncated") is True and "full_text" not in holder and holder.get("text") == body
 
     @classmethod
-    def of(cls, status: Mapping[str, Any], record: int) -> _PostBody:
+    def of(cls, status: Mapping[str, Any], record: int) -> PostBody:
         original = status["retweeted_status"] if _is_retweet(status) else {}
-        handle = _str(original["user"].get("screen_name")) if original else ""
+        handle = text_of(original["user"].get("screen_name")) if original else ""
         if handle:
             # The top-level ``text`` of a retweet is cut to 140 characters
             # and ends with "…"; rebuild it from the original's full text.
@@ -213,34 +198,21 @@ class _PostBody:
         expansions = {
             entity["url"]: entity["expanded_url"]
             for entity in self._entity_list("urls")
-            if _str(entity.get("url")) and _str(entity.get("expanded_url"))
+            if text_of(entity.get("url")) and text_of(entity.get("expanded_url"))
         }
-        media_links = self._media_links()
-        removed_media_link = False
-
-        def replace(match: re.Match[str]) -> str:
-            nonlocal removed_media_link
-            link = match.group(0)
-            if link in media_links:
-                removed_media_link = True
-                return ""
-            return expansions.get(link, link)
-
-        # Unescape before expanding: an expanded URL is not escaped, and
-        # html.unescape would turn its "&region=on" into "®ion=on".
-        text = _TCO_LINK.sub(replace, html.unescape(self.text))
-        return text.rstrip() if removed_media_link else text
+        return expand_tco_links(self.text, expansions, self._media_links())
 
     def urls(self) -> tuple[str, ...]:
-        return tuple(url for url in (_str(entity.get("expanded_url")) for entity in self._entity_list("urls")) if url)
+        urls = (text_of(entity.get("expanded_url")) for entity in self._entity_list("urls"))
+        return tuple(url for url in urls if url)
 
     def hashtags(self) -> tuple[str, ...]:
-        return tuple(tag for tag in (_str(entity.get("text")) for entity in self._entity_list("hashtags")) if tag)
+        return tuple(tag for tag in (text_of(entity.get("text")) for entity in self._entity_list("hashtags")) if tag)
 
     def mentions(self) -> tuple[str, ...]:
         handles = tuple(
             handle
-            for handle in (_str(entity.get("screen_name")) for entity in self._entity_list("user_mentions"))
+            for handle in (text_of(entity.get("screen_name")) for entity in self._entity_list("user_mentions"))
             if handle
         )
         # The text starts with "RT @author:", as Twitter's own retweet
@@ -250,9 +222,9 @@ class _PostBody:
     def media(self) -> tuple[ParsedMedia, ...]:
         return tuple(
             ParsedMedia(
-                kind=_str(item.get("type")),
-                url=_str(item.get("media_url_https")) or _str(item.get("media_url")),
-                alt_text=_str(item.get("ext_alt_text")),
+                kind=text_of(item.get("type")),
+                url=text_of(item.get("media_url_https")) or text_of(item.get("media_url")),
+                alt_text=text_of(item.get("ext_alt_text")),
             )
             for item in self._media_items()
         )
@@ -269,7 +241,7 @@ class _PostBody:
 
     def _media_links(self) -> set[str]:
         items = self._entity_list("media", "extended_entities") + self._entity_list("media")
-        return {link for link in (_str(item.get("url")) for item in items) if link}
+        return {link for link in (text_of(item.get("url")) for item in items) if link}
 
 
 def _full_text(status: Mapping[str, Any], record: int) -> tuple[str, Mapping[str, Any]]:
@@ -294,21 +266,21 @@ def _quoted_id(status: Mapping[str, Any]) -> str:
 
 def _parse_author(user: Mapping[str, Any], record: int) -> ParsedAuthor:
     user_id = _id_of(user)
-    handle = _str(user.get("screen_name"))
+    handle = text_of(user.get("screen_name"))
     if not user_id or not handle:
         raise TranscriptFormatError("the status's 'user' has no 'id_str' or no 'screen_name'", record=record)
     return ParsedAuthor(
         platform=PLATFORM,
         platform_id=user_id,
         handle=handle,
-        display_name=_str(user.get("name")),
+        display_name=text_of(user.get("name")),
         profile_url=f"https://twitter.com/{handle}",
-        avatar_url=_str(user.get("profile_image_url_https")) or _str(user.get("profile_image_url")),
+        avatar_url=text_of(user.get("profile_image_url_https")) or text_of(user.get("profile_image_url")),
     )
 
 
 def _metrics(status: Mapping[str, Any]) -> dict[str, int]:
-    return {key: status[key] for key in METRIC_KEYS if _is_int(status.get(key))}
+    return {key: status[key] for key in METRIC_KEYS if is_int(status.get(key))}
 
 
 def _id_of(obj: Mapping[str, Any], field: str = "id") -> str:
@@ -321,15 +293,7 @@ def _id_of(obj: Mapping[str, Any], field: str = "id") -> str:
     if isinstance(text, str) and text:
         return text
     number = obj.get(field)
-    return str(number) if _is_int(number) else ""
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    return str(number) if is_int(number) else ""
 
 
 # --- dates -----------------------------------------------------------------

@@ -59,12 +59,12 @@ as a post then; the loader has to reconcile the two (the later post's
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Mapping
 
+from ._common import describe, expand_tco_links, is_int, list_of, text_of
 from ._json import BrokenRecord, first_significant_byte, iter_json_records, strip_bom
 from .base import (
     ParseContext,
@@ -75,7 +75,7 @@ from .base import (
     SkippedRecord,
     TranscriptFormatError,
 )
-from .twitter_v1 import PLATFORM, _describe, _is_int, _str
+from .twitter_v1 import PLATFORM
 
 format_name = "twitter-v2"
 label = "Twitter API v2 tweets from twarc2 (response pages or flattened tweets, JSON Lines)"
@@ -85,7 +85,6 @@ METRIC_KEYS = ("retweet_count", "reply_count", "like_count", "quote_count", "imp
 # Keys of a response page; a page always has at least one of them.
 _PAGE_KEYS = ("data", "includes", "errors", "meta")
 
-_TCO_LINK = re.compile(r"https?://t\.co/[A-Za-z0-9]+")
 # The link Twitter writes for an attached photo or video, for entities older
 # than the "media_key" field.
 _MEDIA_PAGE_LINK = re.compile(r"https?://(?:mobile\.)?(?:twitter|x)\.com/[^/]+/status/\d+/(?:photo|video)/\d+")
@@ -159,7 +158,7 @@ class _FileReader:
                 self.next_record(),
                 f"line {line}: neither a twarc2 response page (an object with 'data', 'includes', 'errors' "
                 "or 'meta') nor a flattened tweet (an object with 'id', 'text' and 'author_id'); "
-                f"got {_describe(value)}",
+                f"got {describe(value)}",
                 invalid=True,
             )
 
@@ -194,7 +193,7 @@ class _FileReader:
             return SkippedRecord(
                 record,
                 f"line {line}: not a tweet: expected an object with 'id', 'text' and 'author_id' "
-                f"(got {_describe(tweet)})",
+                f"(got {describe(tweet)})",
                 invalid=True,
             )
         latest = self.latest_version.get(tweet["id"])
@@ -208,7 +207,7 @@ class _FileReader:
             return SkippedRecord(record, f"line {line}: tweet {tweet['id']}: {error.message}", invalid=True)
 
     def _remember_earlier_versions(self, tweet: Mapping[str, Any]) -> None:
-        tweet_id = _str(tweet.get("id"))
+        tweet_id = text_of(tweet.get("id"))
         for earlier in _earlier_versions(tweet):
             known = self.latest_version.get(earlier)
             if known is None or _is_later_id(tweet_id, known):
@@ -222,7 +221,7 @@ def _is_page(value: Any) -> bool:
 def _is_tweet(value: Any) -> bool:
     return (
         isinstance(value, dict)
-        and _str(value.get("id")) != ""
+        and text_of(value.get("id")) != ""
         and ("text" in value or "note_tweet" in value)
         and "author_id" in value
     )
@@ -231,24 +230,24 @@ def _is_tweet(value: Any) -> bool:
 def _missing_tweets(errors: Any) -> list[tuple[str, str]]:
     """``(tweet id, problem)`` for each page error about a tweet."""
     found = []
-    for error in _list(errors):
+    for error in list_of(errors):
         if isinstance(error, dict) and error.get("resource_type") == "tweet":
-            problem = _str(error.get("detail")) or _str(error.get("title")) or "no detail given"
-            found.append((_str(error.get("resource_id")) or _str(error.get("value")) or "(no id)", problem))
+            problem = text_of(error.get("detail")) or text_of(error.get("title")) or "no detail given"
+            found.append((text_of(error.get("resource_id")) or text_of(error.get("value")) or "(no id)", problem))
     return found
 
 
 def _errors_note(page: Mapping[str, Any]) -> str:
     """" (errors: title, ...)" naming a page's errors, or ""."""
-    errors = [error for error in _list(page.get("errors")) if isinstance(error, dict)]
-    titles = [_str(error.get("title")) or _str(error.get("detail")) or "untitled" for error in errors]
+    errors = [error for error in list_of(page.get("errors")) if isinstance(error, dict)]
+    titles = [text_of(error.get("title")) or text_of(error.get("detail")) or "untitled" for error in errors]
     return f" (errors: {', '.join(titles)})" if titles else ""
 
 
 def _earlier_versions(tweet: Mapping[str, Any]) -> list[str]:
     """The ids before the tweet's own in its edit history (oldest first)."""
-    history = [item for item in _list(tweet.get("edit_history_tweet_ids")) if _str(item)]
-    own = _str(tweet.get("id"))
+    history = [item for item in list_of(tweet.get("edit_history_tweet_ids")) if text_of(item)]
+    own = text_of(tweet.get("id"))
     return history[: history.index(own)] if own in history else []
 
 
@@ -275,13 +274,13 @@ class _Includes:
     @classmethod
     def of_page(cls, includes: Any) -> _Includes:
         includes = includes if isinstance(includes, dict) else {}
-        return cls(**{kind: _list(includes.get(kind)) for kind in ("users", "tweets", "media", "polls", "places")})
+        return cls(**{kind: list_of(includes.get(kind)) for kind in ("users", "tweets", "media", "polls", "places")})
 
     @classmethod
     def inlined_in(cls, tweet: Mapping[str, Any]) -> _Includes:
         # twarc2 flatten writes an object it could not find as {}; _index
         # drops those, as a page's lookup would find nothing.
-        referenced = [ref for ref in _list(tweet.get("referenced_tweets")) if isinstance(ref, dict) and "text" in ref]
+        referenced = [ref for ref in list_of(tweet.get("referenced_tweets")) if isinstance(ref, dict) and "text" in ref]
         return cls(
             users=[tweet.get("author"), tweet.get("in_reply_to_user")] + [ref.get("author") for ref in referenced],
             tweets=referenced,
@@ -289,10 +288,10 @@ class _Includes:
         )
 
     def user(self, user_id: Any) -> Mapping[str, Any] | None:
-        return self.users.get(_str(user_id))
+        return self.users.get(text_of(user_id))
 
     def tweet(self, tweet_id: Any) -> Mapping[str, Any] | None:
-        return self.tweets.get(_str(tweet_id))
+        return self.tweets.get(text_of(tweet_id))
 
     def media_of(self, tweet: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         return [self.media[key] for key in _media_keys(tweet) if key in self.media]
@@ -303,21 +302,23 @@ class _Includes:
         referenced = [ref for ref in referenced if ref is not None]
         user_ids = [tweet.get("author_id"), tweet.get("in_reply_to_user_id")]
         user_ids += [ref.get("author_id") for ref in referenced]
-        mentioned = [self.users_by_name.get(_str(mention.get("username"))) for mention in _entities(tweet, "mentions")]
+        mentioned = [
+            self.users_by_name.get(text_of(mention.get("username"))) for mention in _entities(tweet, "mentions")
+        ]
         attachments = tweet.get("attachments") if isinstance(tweet.get("attachments"), dict) else {}
         geo = tweet.get("geo") if isinstance(tweet.get("geo"), dict) else {}
         named = {
             "users": [self.user(user_id) for user_id in user_ids] + mentioned,
             "tweets": referenced,
             "media": [item for holder in [tweet, *referenced] for item in self.media_of(holder)],
-            "polls": [self.polls.get(_str(poll_id)) for poll_id in _list(attachments.get("poll_ids"))],
-            "places": [self.places.get(_str(geo.get("place_id")))],
+            "polls": [self.polls.get(text_of(poll_id)) for poll_id in list_of(attachments.get("poll_ids"))],
+            "places": [self.places.get(text_of(geo.get("place_id")))],
         }
         return {kind: unique for kind, objects in named.items() if (unique := _unique(objects))}
 
 
 def _index(objects: Iterable[Any], key: str) -> dict[str, Mapping[str, Any]]:
-    return {obj[key]: obj for obj in objects if isinstance(obj, dict) and _str(obj.get(key))}
+    return {obj[key]: obj for obj in objects if isinstance(obj, dict) and text_of(obj.get(key))}
 
 
 def _unique(objects: Iterable[Any]) -> list[Mapping[str, Any]]:
@@ -333,23 +334,23 @@ def _unique(objects: Iterable[Any]) -> list[Mapping[str, Any]]:
 
 def _inline_media(tweet: Mapping[str, Any]) -> list[Any]:
     attachments = tweet.get("attachments")
-    return _list(attachments.get("media")) if isinstance(attachments, dict) else []
+    return list_of(attachments.get("media")) if isinstance(attachments, dict) else []
 
 
 def _media_keys(tweet: Mapping[str, Any]) -> list[str]:
     attachments = tweet.get("attachments")
-    keys = _list(attachments.get("media_keys")) if isinstance(attachments, dict) else []
-    return [key for key in keys if _str(key)]
+    keys = list_of(attachments.get("media_keys")) if isinstance(attachments, dict) else []
+    return [key for key in keys if text_of(key)]
 
 
 def _references(tweet: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [ref for ref in _list(tweet.get("referenced_tweets")) if isinstance(ref, dict)]
+    return [ref for ref in list_of(tweet.get("referenced_tweets")) if isinstance(ref, dict)]
 
 
 def _referenced_id(tweet: Mapping[str, Any], kind: str) -> str:
     """The id of the tweet ``tweet`` retweets / quotes / replies to, or ""."""
     for ref in _references(tweet):
-        if ref.get("type") == kind and _str(ref.get("id")):
+        if ref.get("type") == kind and text_of(ref.get("id")):
             return ref["id"]
     return ""
 
@@ -371,9 +372,9 @@ def _parse_tweet(tweet: Mapping[str, Any], includes: _Includes, record: int, *, 
         author=author,
         text=body.readable_text(),
         url=f"https://twitter.com/{author.handle}/status/{tweet_id}",
-        language=_str(tweet.get("lang")),
+        language=text_of(tweet.get("lang")),
         reply_to_id=_referenced_id(tweet, "replied_to"),
-        reply_to_handle=_str(reply_to_user.get("username")),
+        reply_to_handle=text_of(reply_to_user.get("username")),
         repost_of_id=_referenced_id(tweet, "retweeted"),
         quote_of_id=_referenced_id(tweet, "quoted"),
         urls=body.urls(),
@@ -381,7 +382,7 @@ def _parse_tweet(tweet: Mapping[str, Any], includes: _Includes, record: int, *, 
         mentions=body.mentions(),
         media=body.media,
         metrics=_metrics(tweet),
-        thread_root_id=_str(tweet.get("conversation_id")),
+        thread_root_id=text_of(tweet.get("conversation_id")),
         edit_history_ids=tuple(_earlier_versions(tweet)),
         truncated=body.truncated,
         raw=raw,
@@ -389,9 +390,9 @@ def _parse_tweet(tweet: Mapping[str, Any], includes: _Includes, record: int, *, 
 
 
 def _parse_author(user: Mapping[str, Any] | None, author_id: Any) -> ParsedAuthor:
-    if user is None or not _str(user.get("username")):
+    if user is None or not text_of(user.get("username")):
         raise TranscriptFormatError(
-            f"its author {_str(author_id) or '(no author_id)'} is not in the page's includes.users "
+            f"its author {text_of(author_id) or '(no author_id)'} is not in the page's includes.users "
             "nor inline as 'author'"
         )
     handle = user["username"]
@@ -399,9 +400,9 @@ def _parse_author(user: Mapping[str, Any] | None, author_id: Any) -> ParsedAutho
         platform=PLATFORM,
         platform_id=user["id"],
         handle=handle,
-        display_name=_str(user.get("name")),
+        display_name=text_of(user.get("name")),
         profile_url=f"https://twitter.com/{handle}",
-        avatar_url=_str(user.get("profile_image_url")),
+        avatar_url=text_of(user.get("profile_image_url")),
     )
 
 
@@ -421,7 +422,7 @@ class _PostBody:
         retweeted_id = _referenced_id(tweet, "retweeted")
         original = includes.tweet(retweeted_id) if retweeted_id else None
         original_author = includes.user(original.get("author_id")) if original else None
-        handle = _str(original_author.get("username")) if original_author else ""
+        handle = text_of(original_author.get("username")) if original_author else ""
         original_text = _full_text(original) if original else None
         if handle and original_text:
             text, holder = original_text
@@ -437,33 +438,23 @@ class _PostBody:
         return cls(text, holder, _parse_media(includes.media_of(tweet)), truncated=cut_retweet)
 
     def readable_text(self) -> str:
-        expansions = {_str(entity.get("url")): _str(entity.get("expanded_url")) for entity in self._links()}
-        media_links = {_str(entity.get("url")) for entity in _entities(self.holder, "urls") if _is_media_link(entity)}
-        removed_media_link = False
-
-        def replace(match: re.Match[str]) -> str:
-            nonlocal removed_media_link
-            link = match.group(0)
-            if link in media_links:
-                removed_media_link = True
-                return ""
-            return expansions.get(link) or link
-
-        # Unescape before expanding: an expanded URL is not escaped, and
-        # html.unescape would turn its "&region=on" into "®ion=on".
-        text = _TCO_LINK.sub(replace, html.unescape(self.text))
-        return text.rstrip() if removed_media_link else text
+        expansions = {text_of(entity.get("url")): text_of(entity.get("expanded_url")) for entity in self._links()}
+        media_links = {
+            text_of(entity.get("url")) for entity in _entities(self.holder, "urls") if _is_media_link(entity)
+        }
+        return expand_tco_links(self.text, expansions, media_links)
 
     def urls(self) -> tuple[str, ...]:
-        return tuple(url for url in (_str(entity.get("expanded_url")) for entity in self._links()) if url)
+        return tuple(url for url in (text_of(entity.get("expanded_url")) for entity in self._links()) if url)
 
     def hashtags(self) -> tuple[str, ...]:
-        return tuple(tag for tag in (_str(entity.get("tag")) for entity in _entities(self.holder, "hashtags")) if tag)
+        tags = (text_of(entity.get("tag")) for entity in _entities(self.holder, "hashtags"))
+        return tuple(tag for tag in tags if tag)
 
     def mentions(self) -> tuple[str, ...]:
         handles = tuple(
             handle
-            for handle in (_str(entity.get("username")) for entity in _entities(self.holder, "mentions"))
+            for handle in (text_of(entity.get("username")) for entity in _entities(self.holder, "mentions"))
             if handle
         )
         # The text starts with "RT @author:", as the retweet's own entities
@@ -486,16 +477,18 @@ def _full_text(tweet: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None
 
 
 def _is_media_link(entity: Mapping[str, Any]) -> bool:
-    return bool(_str(entity.get("media_key"))) or bool(_MEDIA_PAGE_LINK.fullmatch(_str(entity.get("expanded_url"))))
+    if text_of(entity.get("media_key")):
+        return True
+    return bool(_MEDIA_PAGE_LINK.fullmatch(text_of(entity.get("expanded_url"))))
 
 
 def _parse_media(items: list[Mapping[str, Any]]) -> tuple[ParsedMedia, ...]:
     # A video or GIF has no "url", only a still: "preview_image_url".
     media = (
         ParsedMedia(
-            kind=_str(item.get("type")),
-            url=_str(item.get("url")) or _str(item.get("preview_image_url")),
-            alt_text=_str(item.get("alt_text")),
+            kind=text_of(item.get("type")),
+            url=text_of(item.get("url")) or text_of(item.get("preview_image_url")),
+            alt_text=text_of(item.get("alt_text")),
         )
         for item in items
     )
@@ -505,18 +498,14 @@ def _parse_media(items: list[Mapping[str, Any]]) -> tuple[ParsedMedia, ...]:
 def _entities(holder: Mapping[str, Any], kind: str) -> list[Mapping[str, Any]]:
     entities = holder.get("entities")
     items = entities.get(kind) if isinstance(entities, dict) else None
-    return [item for item in _list(items) if isinstance(item, dict)]
+    return [item for item in list_of(items) if isinstance(item, dict)]
 
 
 def _metrics(tweet: Mapping[str, Any]) -> dict[str, int]:
     metrics = tweet.get("public_metrics")
     if not isinstance(metrics, dict):
         return {}
-    return {key: metrics[key] for key in METRIC_KEYS if _is_int(metrics.get(key))}
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
+    return {key: metrics[key] for key in METRIC_KEYS if is_int(metrics.get(key))}
 
 
 def parse_iso_created_at(value: Any) -> datetime:

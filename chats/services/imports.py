@@ -843,6 +843,8 @@ def _check_fits(post: ParsedPost, prefix: str) -> None:
 
 
 def _json(value) -> str:
+    if not value:  # most posts have no media, mentions or edits: skip the encoder
+        return "[]" if isinstance(value, list) else "{}"
     # PostgreSQL's jsonb cannot hold U+0000; it is stored as U+FFFD.
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("\\u0000", "\\ufffd")
 

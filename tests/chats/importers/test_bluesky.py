@@ -5,18 +5,16 @@ from __future__ import annotations
 import copy
 import io
 import json
-import subprocess
-import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
-from chats.importers import bluesky, detect
+from chats.importers import bluesky
 from chats.importers.base import ParsedAuthor, ParsedMedia, ParsedPost, SkippedRecord, TranscriptFormatError
+from tests.chats.importers import helpers
+from tests.chats.importers.helpers import FIXTURES_DIR, LineByLineOnly, parse_file
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-FIXTURES = REPO_ROOT / "tests" / "fixtures" / "bluesky"
+FIXTURES = FIXTURES_DIR / "bluesky"
 
 MOD_DID = "did:plc:h5csmcamodq3xk7w2vbnrt4e"
 JO_DID = "did:plc:n2rsejotremblayx4kq7wmzc"
@@ -35,8 +33,7 @@ def parse_bytes(data: bytes) -> list:
 
 
 def parse_fixture(name: str) -> list:
-    with open(FIXTURES / name, "rb") as stream:
-        return list(bluesky.parse(stream))
+    return parse_file(bluesky, FIXTURES / name)
 
 
 def load_fixture(name: str):
@@ -44,7 +41,7 @@ def load_fixture(name: str):
 
 
 def jsonl(*values) -> bytes:
-    return b"".join(json.dumps(value, ensure_ascii=False).encode() + b"\n" for value in values)
+    return helpers.jsonl(*values, ensure_ascii=False)
 
 
 def post_view(**record_fields) -> dict:
@@ -345,16 +342,6 @@ def test_year_zero_date_falls_back_to_the_record_key_time(lines):
 
 
 def test_json_lines_are_read_line_by_line():
-    class LineByLineOnly(io.BytesIO):
-        lines_read = 0
-
-        def readline(self, *args):
-            self.lines_read += 1
-            return super().readline(*args)
-
-        def read(self, *args):
-            raise AssertionError("JSON Lines must not be read whole")
-
     stream = LineByLineOnly(jsonl(post_view(), post_view(text="A2 two"), post_view(text="A2 three")))
     results = bluesky.parse(stream)
     assert next(results).text == "A2 Ask your librarian!"
@@ -580,14 +567,7 @@ def test_raw_is_not_modified_by_parsing():
     assert post.raw == before
 
 
-# --- detection and purity ----------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", ["search_posts.json", "author_feed.json", "thread.json", "chat_lines.jsonl"])
-def test_fixtures_are_detected_as_bluesky(name):
-    head = (FIXTURES / name).read_bytes()[: 64 * 1024]
-    assert bluesky.sniff(head)
-    assert detect(head) == "bluesky"
+# --- detection (every fixture: test_contract.py) -----------------------------------
 
 
 @pytest.mark.parametrize(
@@ -603,12 +583,3 @@ def test_fixtures_are_detected_as_bluesky(name):
 )
 def test_sniff_refuses_other_formats(head):
     assert not bluesky.sniff(head)
-
-
-def test_parser_does_not_import_django():
-    code = (
-        "import sys; import chats.importers.bluesky; "
-        "assert 'django' not in sys.modules, sorted(m for m in sys.modules if 'django' in m)"
-    )
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr

@@ -6,19 +6,16 @@ from __future__ import annotations
 import copy
 import io
 import json
-import subprocess
-import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
-from chats.importers import detect, mastodon
+from chats.importers import mastodon
 from chats.importers._html import PlainText, html_to_text
 from chats.importers.base import ParsedAuthor, ParsedMedia, ParsedPost, SkippedRecord, TranscriptFormatError
+from tests.chats.importers.helpers import FIXTURES_DIR, parse_file, posts_by_record
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-FIXTURES = REPO_ROOT / "tests" / "fixtures" / "mastodon"
+FIXTURES = FIXTURES_DIR / "mastodon"
 
 API = "https://mstdn.ca/api/v1/statuses/"
 T1_ID = API + "111300000000000001"
@@ -35,8 +32,7 @@ MOD = ParsedAuthor(
 
 
 def parse_fixture(name: str) -> list:
-    with open(FIXTURES / name, "rb") as stream:
-        return list(mastodon.parse(stream))
+    return parse_file(mastodon, FIXTURES / name)
 
 
 def parse_bytes(data: bytes) -> list:
@@ -45,10 +41,6 @@ def parse_bytes(data: bytes) -> list:
 
 def parse_statuses(*statuses) -> list:
     return parse_bytes(json.dumps(list(statuses)).encode())
-
-
-def posts_by_record(results: list) -> dict[int, ParsedPost]:
-    return {result.record: result for result in results if isinstance(result, ParsedPost)}
 
 
 def fixture_json(name: str):
@@ -60,24 +52,7 @@ def timeline_status(record: int) -> dict:
     return copy.deepcopy(fixture_json("tag_timeline.json")[record - 1])
 
 
-# --- detection -------------------------------------------------------------
-
-
-@pytest.mark.parametrize("path", sorted(FIXTURES.iterdir()), ids=lambda path: path.name)
-def test_sniff_and_detect_take_every_fixture(path):
-    head = path.read_bytes()[:65536]
-    assert mastodon.sniff(head)
-    assert detect(head) == "mastodon"
-
-
-@pytest.mark.parametrize(
-    "path",
-    sorted((REPO_ROOT / "tests" / "fixtures" / "twitter_v1").iterdir())
-    + sorted((REPO_ROOT / "tests" / "fixtures" / "twitter_archive").iterdir()),
-    ids=lambda path: f"{path.parent.name}/{path.name}",
-)
-def test_sniff_refuses_other_formats_fixtures(path):
-    assert not mastodon.sniff(path.read_bytes()[:65536])
+# --- detection (every fixture: test_contract.py) ---------------------------
 
 
 @pytest.mark.parametrize(
@@ -477,14 +452,6 @@ def test_unreadable_files_are_refused(data, message):
     with pytest.raises(TranscriptFormatError) as error:
         parse_bytes(data)
     assert message in error.value.message
-
-
-def test_parser_does_not_import_django():
-    code = (
-        "import sys; import chats.importers.mastodon; "
-        "assert 'django' not in sys.modules, sorted(m for m in sys.modules if m.startswith('django'))"
-    )
-    subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True)
 
 
 # --- HTML to text ----------------------------------------------------------

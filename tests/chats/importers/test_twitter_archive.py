@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
-from chats.importers import detect, twitter_archive
+from chats.importers import twitter_archive
 from chats.importers.base import (
     ParseContext,
     ParsedAuthor,
@@ -20,9 +17,9 @@ from chats.importers.base import (
     SkippedRecord,
     TranscriptFormatError,
 )
+from tests.chats.importers.helpers import FIXTURES_DIR, parse_file, posts_by_record
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-FIXTURES = REPO_ROOT / "tests" / "fixtures" / "twitter_archive"
+FIXTURES = FIXTURES_DIR / "twitter_archive"
 
 JO = ParsedAuthor(
     platform="twitter",
@@ -39,16 +36,11 @@ def read_fixture(name: str) -> bytes:
 
 
 def parse_fixture(name: str, context: ParseContext = WITH_JO) -> list:
-    with open(FIXTURES / name, "rb") as stream:
-        return list(twitter_archive.parse(stream, context))
+    return parse_file(twitter_archive, FIXTURES / name, context)
 
 
 def parse_bytes(data: bytes, context: ParseContext = WITH_JO) -> list:
     return list(twitter_archive.parse(io.BytesIO(data), context))
-
-
-def posts_by_record(results: list) -> dict[int, ParsedPost]:
-    return {result.record: result for result in results if isinstance(result, ParsedPost)}
 
 
 def archive_elements(name: str) -> list:
@@ -61,24 +53,7 @@ def ytd(name: str, elements: list) -> bytes:
     return f"window.YTD.{name}.part0 = {json.dumps(elements)}".encode()
 
 
-# --- detection -------------------------------------------------------------
-
-
-ARCHIVE_FILES = [
-    "tweets.js",
-    "tweet_2019_unwrapped.js",
-    "tweets_with_users.json",
-    "account.js",
-    "profile.js",
-    "manifest.js",
-]
-
-
-@pytest.mark.parametrize("name", ARCHIVE_FILES)
-def test_sniff_and_detect_take_every_archive_file(name):
-    head = read_fixture(name)[:65536]
-    assert twitter_archive.sniff(head)
-    assert detect(head) == "twitter-archive"
+# --- detection (every fixture: test_contract.py) ---------------------------
 
 
 @pytest.mark.parametrize(
@@ -347,11 +322,3 @@ def test_parse_streams_the_array():
     first = next(twitter_archive.parse(stream, WITH_JO))
     assert first.external_id == "1049753563476385793"
     assert stream.tell() < len(stream.getvalue()) / 10
-
-
-def test_parser_does_not_import_django():
-    code = (
-        "import sys; import chats.importers.twitter_archive, chats.importers._html; "
-        "assert 'django' not in sys.modules, sorted(m for m in sys.modules if m.startswith('django'))"
-    )
-    subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True)

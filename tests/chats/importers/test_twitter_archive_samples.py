@@ -16,7 +16,8 @@ import pytest
 
 from chats.importers import twitter_archive
 from chats.importers.base import ParseContext, ParsedAuthor, ParsedPost, TranscriptFormatError
-from tests.samples import SAMPLES_DIR, samples_dir
+from tests.chats.importers.helpers import parse_file
+from tests.samples import samples_dir
 
 MRLED = ParsedAuthor(
     platform="twitter",
@@ -110,8 +111,7 @@ def folder() -> Path:
 
 
 def parse_sample(folder: Path, name: str, account: ParsedAuthor | None = None) -> list:
-    with open(folder / name, "rb") as stream:
-        return list(twitter_archive.parse(stream, ParseContext(account=account)))
+    return parse_file(twitter_archive, folder / name, ParseContext(account=account))
 
 
 def read_account(folder: Path, name: str) -> ParsedAuthor | None:
@@ -126,10 +126,6 @@ def elements_of(path: Path) -> list:
 
 def names_of(kind: type) -> list[str]:
     return sorted(name for name, expected in EXPECTED.items() if isinstance(expected, kind))
-
-
-def test_every_sample_file_has_expectations(folder):
-    assert {path.name for path in folder.iterdir() if path.is_file()} == set(EXPECTED)
 
 
 @pytest.mark.parametrize("name", names_of(Tweets))
@@ -201,19 +197,3 @@ def test_exgenesis_thread_and_photos(folder):
     assert by_id["1626745546156257281"].mentions == ("42irrationalist", "tszzl")
     assert by_id["1626902980006932483"].metrics == {"retweet_count": 0, "favorite_count": 8}
     assert all(post.edit_history_ids == () for post in posts)  # each edit_info lists only itself
-
-
-def test_sniff_accepts_every_archive_sample(folder):
-    for path in folder.iterdir():
-        assert twitter_archive.sniff(path.read_bytes()[:65536]), path.name
-
-
-def test_sniff_refuses_every_other_sample(folder):
-    others = [
-        path
-        for path in SAMPLES_DIR.glob("*/*")
-        if path.is_file() and path.parent.name not in ("twitter_archive", "wxr")
-    ]
-    assert others, "the other formats' samples are missing"
-    for path in others:
-        assert not twitter_archive.sniff(path.read_bytes()[:65536]), path.relative_to(SAMPLES_DIR)

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
-from chats.importers import detect, twitter_v1
+from chats.importers import twitter_v1
 from chats.importers.base import ParsedAuthor, ParsedMedia, ParsedPost, SkippedRecord, TranscriptFormatError
+from tests.chats.importers.helpers import FIXTURES_DIR, LineByLineOnly, jsonl, parse_file, posts_by_record
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-FIXTURES = REPO_ROOT / "tests" / "fixtures" / "twitter_v1"
+FIXTURES = FIXTURES_DIR / "twitter_v1"
 
 T1_TEXT = (
     "T1: Where do you look first when a patient asks about a health claim they saw online? "
@@ -29,12 +26,7 @@ def parse_bytes(data: bytes) -> list:
 
 
 def parse_fixture(name: str) -> list:
-    with open(FIXTURES / name, "rb") as stream:
-        return list(twitter_v1.parse(stream))
-
-
-def posts_by_record(results: list) -> dict[int, ParsedPost]:
-    return {result.record: result for result in results if isinstance(result, ParsedPost)}
+    return parse_file(twitter_v1, FIXTURES / name)
 
 
 def fixture_line(name: str, line_no: int) -> dict:
@@ -51,10 +43,6 @@ def status(**fields) -> dict:
     }
     base.update(fields)
     return base
-
-
-def jsonl(*values) -> bytes:
-    return b"".join(json.dumps(value).encode() + b"\n" for value in values)
 
 
 # --- a JSON Lines chat fragment ------------------------------------------------
@@ -268,16 +256,6 @@ def test_concatenated_pretty_objects_are_numbered_in_order():
 
 
 def test_json_lines_are_read_line_by_line():
-    class LineByLineOnly(io.BytesIO):
-        lines_read = 0
-
-        def readline(self, *args):
-            self.lines_read += 1
-            return super().readline(*args)
-
-        def read(self, *args):
-            raise AssertionError("JSON Lines must not be read whole")
-
     stream = LineByLineOnly(jsonl(status(), status(id_str="2"), status(id_str="3")))
     results = twitter_v1.parse(stream)
     assert next(results).external_id == "1049760011122233344"
@@ -509,23 +487,7 @@ def test_text_that_is_not_json_is_refused():
     assert caught.value.message == "not JSON: expected '{' or '[' at the start of the file, got 'i'"
 
 
-# --- sniffing ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "chat_fragment.jsonl",
-        "chat_fragment_crlf_bom.jsonl",
-        "user_timeline.json",
-        "search_response.json",
-        "extended_tweet_pretty.json",
-    ],
-)
-def test_sniff_recognises_status_files(name):
-    head = (FIXTURES / name).read_bytes()[: 64 * 1024]
-    assert twitter_v1.sniff(head)
-    assert detect(head) == "twitter-v1"
+# --- sniffing (every fixture: test_contract.py) -------------------------------
 
 
 def test_sniff_recognises_a_stream_that_starts_with_notices():
@@ -567,9 +529,3 @@ def test_sniff_copes_with_a_head_cut_mid_record():
 )
 def test_sniff_refuses_other_files(head):
     assert not twitter_v1.sniff(head)
-
-
-def test_importing_the_parser_does_not_import_django():
-    code = "import sys, chats.importers.twitter_v1; sys.exit('django' in sys.modules)"
-    completed = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True)
-    assert completed.returncode == 0, completed.stderr or "importing the parser imported django"

@@ -18,7 +18,8 @@ import pytest
 
 from chats.importers import twitter_v1
 from chats.importers.base import ParsedPost
-from tests.samples import SAMPLES_DIR, samples_dir
+from tests.chats.importers.helpers import parse_file
+from tests.samples import samples_dir
 
 # What Twitter appends to a text it cut at 140 characters (after expansion).
 TRUNCATION_MARKER = "… https://twitter.com/i/web/status/"
@@ -135,13 +136,8 @@ def folder() -> Path:
     return samples_dir("twitter_v1")
 
 
-def parse_sample(folder: Path, name: str) -> list:
-    with open(folder / name, "rb") as stream:
-        return list(twitter_v1.parse(stream))
-
-
 def posts_of(folder: Path, name: str) -> list[ParsedPost]:
-    results = parse_sample(folder, name)
+    results = parse_file(twitter_v1, folder / name)
     assert all(isinstance(result, ParsedPost) for result in results), "no sample holds stream notices"
     return results
 
@@ -155,10 +151,6 @@ def source_statuses(path: Path) -> list[dict]:
     if isinstance(document, dict) and "statuses" in document:
         return document["statuses"]
     return document if isinstance(document, list) else [document]
-
-
-def test_every_sample_file_has_expectations(folder):
-    assert {path.name for path in folder.iterdir() if path.is_file()} == set(EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -196,7 +188,6 @@ def test_sample_texts_are_readable(folder, name):
         assert not any(entity in post.text for entity in ("&amp;", "&lt;", "&gt;")), (post.record, post.text)
     truncated = {post.record for post in posts if TRUNCATION_MARKER in post.text}
     assert truncated == EXPECTED[name].truncated_records
-
 
 
 
@@ -279,15 +270,3 @@ def test_retweets_in_a_chat_search_point_at_the_original(folder):
         assert retweet.repost_of_id == original.external_id
         assert retweet.text == f"RT @letsshall: {original.text}"
         assert retweet.raw["full_text"].endswith("…")  # what the file itself says
-
-
-def test_sniff_accepts_every_v1_sample(folder):
-    for path in folder.iterdir():
-        assert twitter_v1.sniff(path.read_bytes()[: 64 * 1024]), path.name
-
-
-def test_sniff_refuses_every_other_sample(folder):
-    others = [path for path in SAMPLES_DIR.glob("*/*") if path.is_file() and path.parent.name != "twitter_v1"]
-    assert others, "the other formats' samples are missing"
-    for path in others:
-        assert not twitter_v1.sniff(path.read_bytes()[: 64 * 1024]), path.relative_to(SAMPLES_DIR)

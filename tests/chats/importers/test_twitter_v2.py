@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
-from chats.importers import detect, twitter_v2
+from chats.importers import twitter_v2
 from chats.importers.base import ParsedAuthor, ParsedMedia, ParsedPost, SkippedRecord, TranscriptFormatError
+from tests.chats.importers.helpers import FIXTURES_DIR, LineByLineOnly, jsonl, parse_file, posts_by_record
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-FIXTURES = REPO_ROOT / "tests" / "fixtures" / "twitter_v2"
+FIXTURES = FIXTURES_DIR / "twitter_v2"
 
 T1_ID = "1580300000000000001"
 A1_ID = "1580300000000000002"
@@ -43,12 +40,7 @@ def parse_bytes(data: bytes) -> list:
 
 
 def parse_fixture(name: str) -> list:
-    with open(FIXTURES / name, "rb") as stream:
-        return list(twitter_v2.parse(stream))
-
-
-def posts_by_record(results: list) -> dict[int, ParsedPost]:
-    return {result.record: result for result in results if isinstance(result, ParsedPost)}
+    return parse_file(twitter_v2, FIXTURES / name)
 
 
 def fixture_lines(name: str) -> list[dict]:
@@ -69,10 +61,6 @@ def tweet(**fields) -> dict:
 
 def page(*tweets, users=(JO,), **fields) -> dict:
     return {"data": list(tweets), "includes": {"users": list(users)}, **fields}
-
-
-def jsonl(*values) -> bytes:
-    return b"".join(json.dumps(value).encode() + b"\n" for value in values)
 
 
 # --- one search response page ------------------------------------------------------
@@ -358,16 +346,6 @@ def test_stream_page_holds_one_tweet_as_an_object():
 
 
 def test_json_lines_are_read_line_by_line():
-    class LineByLineOnly(io.BytesIO):
-        lines_read = 0
-
-        def readline(self, *args):
-            self.lines_read += 1
-            return super().readline(*args)
-
-        def read(self, *args):
-            raise AssertionError("JSON Lines must not be read whole")
-
     stream = LineByLineOnly(jsonl(page(tweet(id="1")), page(tweet(id="2")), page(tweet(id="3"))))
     results = twitter_v2.parse(stream)
     assert next(results).external_id == "1"
@@ -515,14 +493,7 @@ def test_array_broken_before_its_first_element_is_refused():
         parse_bytes(b'[{"id": "1",, }]')
 
 
-# --- sniffing --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", ["chat_page.jsonl", "chat_flat.jsonl", "stream_edits.jsonl"])
-def test_sniff_recognises_twarc2_files(name):
-    head = (FIXTURES / name).read_bytes()[: 64 * 1024]
-    assert twitter_v2.sniff(head)
-    assert detect(head) == "twitter-v2"
+# --- sniffing (every fixture: test_contract.py) ---------------------------------------
 
 
 def test_sniff_copes_with_a_head_cut_mid_record_and_a_bom():
@@ -560,9 +531,3 @@ def test_sniff_copes_with_a_head_cut_mid_record_and_a_bom():
 )
 def test_sniff_refuses_other_files(head):
     assert not twitter_v2.sniff(head)
-
-
-def test_importing_the_parser_does_not_import_django():
-    code = "import sys, chats.importers.twitter_v2; sys.exit('django' in sys.modules)"
-    completed = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True)
-    assert completed.returncode == 0, completed.stderr or "importing the parser imported django"
