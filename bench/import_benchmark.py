@@ -9,19 +9,22 @@ For each size it generates a capture (bench/generate_chat.py), then:
 - import: `manage.py import_transcript --split-sessions` in a child process,
   timed from the outside, with its peak memory (max RSS) from the kernel;
 - re-import: the same file again (every post unchanged).
-It prints a Markdown table row per size. Everything it creates is in a
-series of its own ("benchmark"), deleted at the end.
+It prints a Markdown table row per size. It works in a database of its own
+(`<name>_bench` beside DATABASE_URL's), created, migrated and dropped, so
+the archive you develop on is not touched. Each import's step timings and
+memory samples go to bench/results/import-<size>.log.
 """
 from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,7 +35,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 
 from generate_chat import write  # noqa: E402
 
@@ -58,46 +62,77 @@ def copy_baseline(jsonl: Path, folder: Path) -> float:
     return elapsed
 
 
-def timed_import(jsonl: Path) -> tuple[float, float, dict]:
-    """Seconds, peak MiB and the JSON outcome of one import in a child process."""
+def timed_import(jsonl: Path, log: Path, env: dict) -> tuple[float, float, dict]:
+    """Seconds, peak MiB (sampled every 0.2 s) and the JSON outcome of one
+    import in a child process."""
     command = [sys.executable, str(ROOT / "manage.py"), "import_transcript", str(jsonl), "--series", "benchmark",
                "--split-sessions", "--json"]
     started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    peak = 0
+    with log.open("a") as err:
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True, cwd=ROOT, env=env)
+        watched = psutil.Process(child.pid)
+        while child.poll() is None:
+            try:
+                rss = watched.memory_info().rss
+            except psutil.NoSuchProcess:
+                break
+            if rss > peak:
+                peak = rss
+                err.write(f"[bench] peak RSS {rss / 2**20:.0f} MiB at {time.perf_counter() - started:.1f}s\n")
+                err.flush()
+            time.sleep(0.2)
+        output = child.stdout.read()
     elapsed = time.perf_counter() - started
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    if result.returncode != 0:
-        raise SystemExit(f"import failed:\n{result.stderr[-3000:]}")
-    return elapsed, peak_mib, json.loads(result.stdout.strip().splitlines()[-1])
+    if child.returncode != 0:
+        raise SystemExit(f"import failed; see {log}")
+    return elapsed, peak / 2**20, json.loads(output.strip().splitlines()[-1])
 
 
-def clean_up() -> None:
-    from chats.models import Chat, Import, Post, Series
+def bench_database() -> tuple[str, dict]:
+    """A fresh database of the benchmark's own, migrated; returns its name and
+    the environment for the child processes."""
+    default = settings.DATABASES["default"]
+    name = f"{default['NAME']}_bench"
+    drop_database(name)
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    user = default["USER"] or ""
+    password = f":{default['PASSWORD']}" if default.get("PASSWORD") else ""
+    url = f"postgresql://{user}{password}@{default['HOST'] or '127.0.0.1'}:{default['PORT'] or 5432}/{name}"
+    env = dict(os.environ, DATABASE_URL=url, DJANGO_LOG_LEVEL="DEBUG")
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"], env=env, cwd=ROOT, check=True)
+    return name, env
 
-    Post.objects.filter(author__handle__startswith="person").delete()
-    Post.objects.filter(chat__series__hashtag="benchmark").delete()
-    Chat.objects.filter(series__hashtag="benchmark").delete()
-    Series.objects.filter(hashtag="benchmark").delete()
-    Import.objects.filter(series_hashtag="benchmark").delete()
+
+def drop_database(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main(sizes: list[int]) -> None:
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
     print("| posts | file | COPY baseline | import | posts/s | import ÷ COPY | peak memory | re-import |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
-        clean_up()
-        with tempfile.TemporaryDirectory() as folder:
-            jsonl = Path(folder) / f"chats-{size}.jsonl"
-            write(str(jsonl), size)
-            megabytes = jsonl.stat().st_size / 1e6
-            baseline = copy_baseline(jsonl, Path(folder))
-            first, peak, outcome = timed_import(jsonl)
-            assert outcome["status"] == "succeeded" and outcome["created"] == size, outcome
-            again, peak_again, outcome_again = timed_import(jsonl)
-            assert outcome_again["unchanged"] == size, outcome_again
+        name, env = bench_database()
+        log = results / f"import-{size}.log"
+        log.write_text("")
+        try:
+            with tempfile.TemporaryDirectory() as folder:
+                jsonl = Path(folder) / f"chats-{size}.jsonl"
+                write(str(jsonl), size)
+                megabytes = jsonl.stat().st_size / 1e6
+                baseline = copy_baseline(jsonl, Path(folder))
+                first, peak, outcome = timed_import(jsonl, log, env)
+                assert outcome["status"] == "succeeded" and outcome["created"] == size, outcome
+                again, peak_again, outcome_again = timed_import(jsonl, log, env)
+                assert outcome_again["unchanged"] == size, outcome_again
+        finally:
+            drop_database(name)
         print(f"| {size:,} | {megabytes:.0f} MB | {baseline:.1f} s | {first:.1f} s | {size / first:,.0f} | "
               f"{first / baseline:.1f}× | {max(peak, peak_again):.0f} MiB | {again:.1f} s |", flush=True)
-    clean_up()
 
 
 if __name__ == "__main__":
