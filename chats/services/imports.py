@@ -636,7 +636,7 @@ class _Load:
             cursor.execute("""
                 UPDATE chats_post p SET chat_id = %s FROM import_best b WHERE b.is_moved AND p.id = b.post_id
             """, [target.pk])
-        cursor.execute("UPDATE import_best SET is_updated = is_richer OR is_moved")
+        cursor.execute("UPDATE import_best SET is_updated = true WHERE is_richer OR is_moved")
         cursor.execute("SELECT count(*) FILTER (WHERE is_updated), "
                        "count(*) FILTER (WHERE NOT is_updated AND NOT is_new) FROM import_best")
         self.outcome.updated, self.outcome.unchanged = cursor.fetchone()
@@ -684,14 +684,28 @@ class _Load:
             )
             sessions.append((chat.pk, session.start, session.end))
         if sessions:
-            # One statement for all sessions: each new post joins the session it falls in.
+            # Each new post looks up the last session starting before it (an
+            # index lookup, not a join of every post with every session).
+            cursor.execute("DROP TABLE IF EXISTS import_sessions")
             cursor.execute("""
-                UPDATE import_best b SET chat_id = s.chat_id
-                FROM (SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]))
-                     AS s(chat_id, starts, ends)
-                WHERE b.is_new AND b.chat_id IS NULL AND b.created_at BETWEEN s.starts AND s.ends
+                CREATE TEMP TABLE import_sessions ON COMMIT DROP AS
+                SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS s(chat_id, starts, ends)
             """, [[chat_id for chat_id, _, _ in sessions], [start for _, start, _ in sessions],
                   [end for _, _, end in sessions]])
+            cursor.execute("CREATE INDEX ON import_sessions (starts)")
+            cursor.execute("ANALYZE import_sessions")
+            cursor.execute("""
+                UPDATE import_best b SET chat_id = placed.chat_id
+                FROM (
+                    SELECT x.seq, session.chat_id FROM import_best x
+                    CROSS JOIN LATERAL (
+                        SELECT s.chat_id, s.ends FROM import_sessions s WHERE s.starts <= x.created_at
+                        ORDER BY s.starts DESC LIMIT 1
+                    ) AS session
+                    WHERE x.is_new AND x.chat_id IS NULL AND x.created_at <= session.ends
+                ) AS placed
+                WHERE b.seq = placed.seq
+            """)
         cursor.execute("SELECT count(*) FROM import_best WHERE is_new AND chat_id IS NULL")
         self.outcome.outside = cursor.fetchone()[0]
         if self.outcome.outside:
