@@ -107,7 +107,7 @@ def test_a_finished_dry_run_shows_its_span_and_planned_chats_without_polling(mod
 
 
 def test_a_moderator_moves_a_post_to_another_question_and_an_import_keeps_it(moderator_client):
-    from chats.models import Post, Question
+    from chats.models import Question
     from chats.services.questions import questions_assign
 
     chat = ChatFactory()

@@ -5,7 +5,6 @@ nothing. The parser-level tables next to each parser check the details."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
