@@ -5,6 +5,7 @@ nothing. The parser-level tables next to each parser check the details."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -156,7 +157,7 @@ def test_the_pstweetchat_capture_comes_out_as_its_38_monthly_sessions():
     assert [chat.number for chat in chats] == list(range(1, 39))
     # Every session is a first-Friday lunchtime chat in New York.
     for chat in chats:
-        local = chat.start.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
+        local = chat.start.astimezone(ZoneInfo("America/New_York"))
         assert local.weekday() == 4 and 12 <= local.hour <= 13 and local.day <= 8, chat
     assert outcome.outside == Post.objects.filter(chat__isnull=True).count() == 2473 - sum(
         chat.posts.count() for chat in chats)
