@@ -54,7 +54,7 @@ from chats.importers import (
 )
 from chats.models import Author, Chat, Import, Post, Series
 from chats.services.links import domain_of, links_recount, normalise_url, studies_recognise
-from chats.services.questions import questions_assign
+from chats.services.questions import questions_assign_many
 from chats.services.sessions import SessionPlan, plan_sessions
 
 logger = logging.getLogger(__name__)
@@ -823,8 +823,7 @@ class _Load:
               AND NOT EXISTS (SELECT 1 FROM chats_series s WHERE s.id = c.series_id
                               AND s.weekday IS NOT NULL AND s.start_time IS NOT NULL)
         """, [changed_ids])
-        for chat in Chat.objects.filter(pk__in=changed_ids).select_related("series"):
-            questions_assign(chat=chat)
+        questions_assign_many(chats=Chat.objects.filter(pk__in=changed_ids).select_related("series"))
         self.outcome.chats = list(Chat.objects.filter(pk__in=chat_ids).order_by("start").values_list("slug", flat=True))
         self.outcome.new_chats = [chat.slug for chat in self.created_chats]
 

@@ -16,6 +16,7 @@ without loading it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from django.db import connection, transaction
 
@@ -35,26 +36,35 @@ def question_label(prefix: str, number: str, sub: str) -> str:
     return f"{prefix.upper()}{int(number)}{sub.lower()}"
 
 
-@transaction.atomic
 def questions_assign(*, chat: Chat) -> int:
     """Detect the chat's questions from its hosts' posts and assign every post
     that a moderator has not assigned. Returns the number of posts answering a
-    question.
+    question."""
+    return questions_assign_many(chats=[chat])
 
-    The assignment is worked out in a temporary table and written to the
-    posts in one statement, touching only the posts whose question changes
-    (a post row rewritten is a search vector recomputed)."""
-    _detect_questions(chat)
-    if not chat.questions.exists():
+
+@transaction.atomic
+def questions_assign_many(*, chats: Iterable[Chat]) -> int:
+    """``questions_assign`` for many chats at once (an import of a long
+    capture touches hundreds): questions are detected chat by chat, and the
+    assignment is worked out for all of them in a temporary table, then
+    written in one statement to the posts whose question changes (a post
+    row rewritten is a search vector recomputed)."""
+    chat_ids = []
+    for chat in chats:
+        _detect_questions(chat)
+        chat_ids.append(chat.pk)
+    chat_ids = list(Question.objects.filter(chat_id__in=chat_ids).values_list("chat_id", flat=True).distinct())
+    if not chat_ids:
         return 0
     with connection.cursor() as cursor:
-        params = {"chat": chat.pk, "moderator": Post.QuestionSource.MODERATOR, "label": SQL_ANSWER_LABEL}
+        params = {"chats": chat_ids, "moderator": Post.QuestionSource.MODERATOR, "label": SQL_ANSWER_LABEL}
         _plan_table(cursor, params)
-        _assign_askers(cursor, params)
-        _assign_by_label(cursor, params)
-        _assign_by_reply_chain(cursor, params)
+        _assign_askers(cursor)
+        _assign_by_label(cursor)
+        _assign_by_reply_chain(cursor)
         _assign_reposts(cursor)
-        _assign_by_time_window(cursor, params)
+        _assign_by_time_window(cursor)
         _assign_reposts(cursor)  # retweets of posts placed by the window
         cursor.execute("""
             UPDATE chats_post p SET question_id = plan.question_id, question_source = plan.source
@@ -72,13 +82,13 @@ def _plan_table(cursor, params) -> None:
     cursor.execute("DROP TABLE IF EXISTS question_plan")
     cursor.execute("""
         CREATE TEMP TABLE question_plan ON COMMIT DROP AS
-        SELECT id, reply_to_id, repost_of_id, repost_of_external_id <> '' AS is_repost, created_at,
+        SELECT id, chat_id, reply_to_id, repost_of_id, repost_of_external_id <> '' AS is_repost, created_at,
                question_source = %(moderator)s AS fixed,
                CASE WHEN question_source = %(moderator)s THEN question_id END AS question_id,
                CASE WHEN question_source = %(moderator)s THEN question_source ELSE '' END AS source,
                (regexp_match(text, %(label)s))[1]::int AS label_number,
                (regexp_match(text, %(label)s))[2] AS label_sub
-        FROM chats_post WHERE chat_id = %(chat)s
+        FROM chats_post WHERE chat_id = ANY(%(chats)s)
     """, params)
     cursor.execute("CREATE UNIQUE INDEX ON question_plan (id)")
     cursor.execute("ANALYZE question_plan")
@@ -91,7 +101,8 @@ def _hosts(chat: Chat) -> set[int]:
     if hosts:
         return hosts
     askers = {}
-    for author_id, text in _original_posts(chat).values_list("author_id", "text").iterator(chunk_size=2000):
+    candidates = _original_posts(chat).filter(text__iregex=r"^\s*[TQ][0-9]")
+    for author_id, text in candidates.values_list("author_id", "text").iterator(chunk_size=2000):
         match = QUESTION_RE.match(text)
         if match:
             askers.setdefault(author_id, set()).add(question_label(match["prefix"], match["number"], match["sub"]))
@@ -146,36 +157,36 @@ def _complete_questions(questions: list[Question]) -> None:
             question.save(update_fields=["position"])
 
 
-def _assign_askers(cursor, params) -> None:
+def _assign_askers(cursor) -> None:
     cursor.execute("""
         UPDATE question_plan plan SET question_id = q.id, source = 'label'
-        FROM chats_question q WHERE q.chat_id = %(chat)s AND q.asked_by_id = plan.id AND NOT plan.fixed
-    """, params)
+        FROM chats_question q WHERE q.chat_id = plan.chat_id AND q.asked_by_id = plan.id AND NOT plan.fixed
+    """)
 
 
-def _assign_by_label(cursor, params) -> None:
+def _assign_by_label(cursor) -> None:
     # A1a answers T1a; if the chat has no T1a, it answers T1.
     cursor.execute("""
         UPDATE question_plan plan SET question_id = chosen.question_id, source = 'label'
         FROM (
             SELECT DISTINCT ON (labelled.id) labelled.id, q.id AS question_id
             FROM question_plan labelled
-            JOIN chats_question q ON q.chat_id = %(chat)s AND q.number = labelled.label_number
+            JOIN chats_question q ON q.chat_id = labelled.chat_id AND q.number = labelled.label_number
                                  AND (q.sub = labelled.label_sub OR q.sub = '')
             WHERE labelled.question_id IS NULL AND NOT labelled.is_repost AND NOT labelled.fixed
             ORDER BY labelled.id, (q.sub = labelled.label_sub) DESC
         ) AS chosen
         WHERE plan.id = chosen.id
-    """, params)
+    """)
 
 
-def _assign_by_reply_chain(cursor, params) -> None:
+def _assign_by_reply_chain(cursor) -> None:
     cursor.execute("""
-        WITH RECURSIVE chain(post_id, ancestor_id, depth) AS (
-            SELECT id, reply_to_id, 1 FROM question_plan
+        WITH RECURSIVE chain(post_id, chat_id, ancestor_id, depth) AS (
+            SELECT id, chat_id, reply_to_id, 1 FROM question_plan
             WHERE question_id IS NULL AND reply_to_id IS NOT NULL AND NOT is_repost AND NOT fixed
             UNION ALL
-            SELECT chain.post_id, parent.reply_to_id, chain.depth + 1
+            SELECT chain.post_id, chain.chat_id, parent.reply_to_id, chain.depth + 1
             FROM chain JOIN question_plan parent ON parent.id = chain.ancestor_id
             WHERE parent.question_id IS NULL AND parent.reply_to_id IS NOT NULL AND chain.depth < 100
         )
@@ -183,11 +194,11 @@ def _assign_by_reply_chain(cursor, params) -> None:
         FROM (
             SELECT DISTINCT ON (chain.post_id) chain.post_id, ancestor.question_id
             FROM chain JOIN question_plan ancestor ON ancestor.id = chain.ancestor_id
-            WHERE ancestor.question_id IS NOT NULL
+            WHERE ancestor.question_id IS NOT NULL AND ancestor.chat_id = chain.chat_id
             ORDER BY chain.post_id, chain.depth
         ) AS nearest
         WHERE plan.id = nearest.post_id
-    """, params)
+    """)
 
 
 def _assign_reposts(cursor) -> None:
@@ -196,24 +207,26 @@ def _assign_reposts(cursor) -> None:
     cursor.execute("""
         UPDATE question_plan plan SET question_id = original.question_id, source = 'repost'
         FROM question_plan original
-        WHERE plan.repost_of_id = original.id AND original.question_id IS NOT NULL
-          AND plan.question_id IS NULL AND NOT plan.fixed
+        WHERE plan.repost_of_id = original.id AND original.chat_id = plan.chat_id
+          AND original.question_id IS NOT NULL AND plan.question_id IS NULL AND NOT plan.fixed
     """)
 
 
-def _assign_by_time_window(cursor, params) -> None:
+def _assign_by_time_window(cursor) -> None:
     # Retweets whose original is in the chat wait for it; others (original
     # not archived, or in another chat) are placed by time like any post.
     cursor.execute("""
         UPDATE question_plan plan SET question_id = (
             SELECT q.id FROM chats_question q
-            WHERE q.chat_id = %(chat)s AND q.asked_at IS NOT NULL AND q.asked_at <= plan.created_at
+            WHERE q.chat_id = plan.chat_id AND q.asked_at IS NOT NULL AND q.asked_at <= plan.created_at
             ORDER BY q.asked_at DESC, q.position DESC LIMIT 1
         ), source = 'window'
         WHERE plan.question_id IS NULL AND NOT plan.fixed
-          AND NOT EXISTS (SELECT 1 FROM question_plan original WHERE original.id = plan.repost_of_id)
-          AND plan.created_at >= (SELECT min(asked_at) FROM chats_question WHERE chat_id = %(chat)s)
-    """, params)
+          AND NOT EXISTS (SELECT 1 FROM question_plan original
+                          WHERE original.id = plan.repost_of_id AND original.chat_id = plan.chat_id)
+          AND plan.created_at >= (SELECT min(asked_at) FROM chats_question WHERE chat_id = plan.chat_id)
+    """)
+    cursor.execute("UPDATE question_plan SET source = '' WHERE question_id IS NULL AND source = 'window'")
 
 
 @transaction.atomic
