@@ -121,40 +121,45 @@ def _detect_questions(chat: Chat) -> None:
     set (or an earlier import found) keep their text."""
     hosts = _hosts(chat)
     existing = {q.label.lower(): q for q in chat.questions.all()}
-    found = 0
-    for post in _original_posts(chat).filter(author_id__in=hosts).only("id", "text", "created_at").iterator():
+    new = []
+    asked = _original_posts(chat).filter(author_id__in=hosts, text__iregex=r"^\s*[TQ][0-9]")
+    for post in asked.only("id", "text", "created_at").iterator():
         match = QUESTION_RE.match(post.text)
-        if not match or found >= MAX_QUESTIONS:
+        if not match or len(new) >= MAX_QUESTIONS:
             continue
         label = question_label(match["prefix"], match["number"], match["sub"])
         if label.lower() in existing:
             continue
-        existing[label.lower()] = Question.objects.create(
+        existing[label.lower()] = Question(
             chat=chat, label=label, number=int(match["number"]), sub=match["sub"].lower(),
             text=match["text"].strip(), asked_by=post, asked_at=post.created_at,
         )
-        found += 1
+        new.append(existing[label.lower()])
+    Question.objects.bulk_create(new)
     _complete_questions(list(existing.values()))
 
 
 def _complete_questions(questions: list[Question]) -> None:
-    """Numbers, parents (T1a under T1) and positions in label order."""
+    """Numbers, parents (T1a under T1) and positions in label order, written
+    in one statement for the questions that change."""
+    changed = set()
     for question in questions:
         match = re.match(r"^[A-Za-z]*(\d+)([a-z]*)$", question.label)
         if match and question.number is None:
             question.number, question.sub = int(match.group(1)), match.group(2).lower()
-            question.save(update_fields=["number", "sub"])
+            changed.add(question)
     by_number = {(q.number, q.sub): q for q in questions if q.number is not None}
     for question in questions:
         parent = by_number.get((question.number, "")) if question.sub else None
         if parent is not None and question.parent_id != parent.pk:
             question.parent = parent
-            question.save(update_fields=["parent"])
+            changed.add(question)
     ordered = sorted(questions, key=lambda q: (q.number is None, q.number or 0, q.sub, q.label.lower()))
     for position, question in enumerate(ordered):
         if question.position != position:
             question.position = position
-            question.save(update_fields=["position"])
+            changed.add(question)
+    Question.objects.bulk_update(list(changed), ["number", "sub", "parent", "position"])
 
 
 def _assign_askers(cursor) -> None:
