@@ -152,6 +152,16 @@ class PostQuerySet(models.QuerySet):
     def for_transcript(self) -> PostQuerySet:
         return self.select_related("author", "question", "repost_of__author")
 
+    def search(self, query) -> PostQuerySet:
+        """Posts whose text matches ``query``, a web-search-style string
+        (``"a phrase"``, ``-excluded``, ``or``) or a ``SearchQuery``. Uses the
+        stored ``search_vector`` (GIN index); no ranking, no visibility filter."""
+        from django.contrib.postgres.search import SearchQuery
+
+        if not isinstance(query, SearchQuery):
+            query = SearchQuery(query, search_type="websearch", config="english")
+        return self.filter(search_vector=query)
+
 
 class Post(models.Model):
     class QuestionSource(models.TextChoices):

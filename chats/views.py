@@ -7,6 +7,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 
 from chats.models import Chat, Post
+from chats.search import SearchForm, run_search
 from chats.services.transcripts import transcript_document
 
 POSTS_PER_PAGE = 500
@@ -37,3 +38,12 @@ def chat_transcript_json(request, slug: str):
     response = JsonResponse(transcript_document(chat), json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = f'inline; filename="{chat.slug}.json"'
     return response
+
+
+def search(request):
+    """Full-text search over the posts of public chats (reading: chats.search)."""
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
+        results = run_search(form.cleaned_data, request.GET.get("page"), chat_page_size=POSTS_PER_PAGE)
+    return render(request, "chats/search.html", {"form": form, "results": results})
