@@ -10,24 +10,12 @@ import pytest
 from django.http import StreamingHttpResponse
 
 from chats.models import Chat
-from chats.services.imports import SourceFile, transcript_import
 from chats.services.transcripts import CSV_COLUMNS, markdown_escape, neutralise_cell
 from tests.factories import AuthorFactory, ChatFactory, PostFactory, QuestionFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("default_series_hcsmca")]
 
 BOM = "\ufeff".encode()
-
-
-@pytest.fixture
-def imported_chat(small_chat_path):
-    with small_chat_path.open("rb") as stream:
-        outcome = transcript_import(sources=[SourceFile(small_chat_path.name, stream)], chat_slug="hcsmca-116")
-    assert outcome.status == "succeeded"
-    chat = Chat.objects.get(slug="hcsmca-116")
-    chat.title = "Trusting health information online"
-    chat.save()
-    return chat
 
 
 def csv_body(response) -> bytes:

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import pytest
 
 from chats.models import Chat
-from chats.services.imports import SourceFile, transcript_import
 from tests.factories import ChatFactory, PostFactory, QuestionFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("default_series_hcsmca")]
@@ -17,19 +16,6 @@ CHAT_KEYS = {"slug", "title", "series", "number", "start", "end"}
 QUESTION_KEYS = {"label", "text", "parent", "post_count"}
 POST_KEYS = {"id", "platform", "author", "created_at", "text", "question", "reply_to", "repost_of", "quote_of", "urls"}
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
-
-
-@pytest.fixture
-def imported_chat(small_chat_path):
-    """The small fixture chat, imported and read for labels like the archive does."""
-    with small_chat_path.open("rb") as stream:
-        outcome = transcript_import(sources=[SourceFile(small_chat_path.name, stream)], chat_slug="hcsmca-116")
-    assert outcome.status == "succeeded"
-    chat = Chat.objects.get(slug="hcsmca-116")
-    chat.title = "Trusting health information online"
-    chat.save()
-    # The import worked out the questions from the host's "T1:" posts.
-    return chat
 
 
 def test_document_has_exactly_the_contract_keys(client, imported_chat):
