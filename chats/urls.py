@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chats import exports, views
+from chats import exports, feeds, views
 
 app_name = "chats"
 
@@ -11,4 +11,8 @@ urlpatterns = [
     path("chats/<slug:slug>/transcript.json", views.chat_transcript_json, name="transcript-json"),
     path("chats/<slug:slug>/transcript.csv", exports.chat_transcript_csv, name="transcript-csv"),
     path("chats/<slug:slug>/transcript.md", exports.chat_transcript_md, name="transcript-md"),
+    path("feeds/chats.atom", feeds.ChatsAtomFeed(), name="feed-atom"),
+    path("feeds/chats.rss", feeds.ChatsRssFeed(), name="feed-rss"),
+    path("feeds/series/<slug:hashtag>.atom", feeds.SeriesChatsAtomFeed(), name="series-feed-atom"),
+    path("feeds/series/<slug:hashtag>.rss", feeds.SeriesChatsRssFeed(), name="series-feed-rss"),
 ]

@@ -1,12 +1,16 @@
 """Reader pages. Views stay thin: QuerySet methods do the reading."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 
+from chats.charts import activity_chart
 from chats.models import Chat, Post
+from chats.services import chat_stats
 from chats.search import SearchForm, run_search
 from chats.services.transcripts import transcript_document
 
@@ -23,13 +27,26 @@ def chat_detail(request, slug: str):
     chat = get_object_or_404(Chat.objects.visible().select_related("series"), slug=slug)
     questions = chat.questions.select_related("parent").annotate(post_count=Count("posts")).order_by("position", "label")
     posts = Post.objects.filter(chat=chat).for_transcript().in_time_order()
-    page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    # One GROUP BY query gives the chart its counts and the paginator its
+    # total (every post of the chat), so the page needs no separate count.
+    per_minute = chat_stats.posts_per_minute(chat)
+    paginator = Paginator(posts, POSTS_PER_PAGE)
+    paginator.count = sum(per_minute.values())
+    page = paginator.get_page(request.GET.get("page"))
+    try:
+        series_tz = ZoneInfo(chat.series.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        series_tz = ZoneInfo("UTC")
+    markers = [(question.label, question.asked_at) for question in questions]  # evaluates `questions` once
     return render(request, "chats/chat_detail.html", {
         "chat": chat,
         "questions": questions,
         "page": page,
         "posts": page.object_list,
         "tags": chat.tags.all(),
+        "activity": activity_chart(per_minute, chat.start, chat.end, series_tz, markers),
+        "participants": chat_stats.top_participants(chat),
+        "resources": chat_stats.shared_resources(chat),
     })
 
 

@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from chats.health import healthz
+from chats.sitemaps import SITEMAPS
 
 admin.site.site_header = "hcsmca archive"
 admin.site.site_title = "hcsmca archive"
@@ -9,5 +11,6 @@ admin.site.site_title = "hcsmca archive"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
     path("", include("chats.urls")),
 ]
