@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from taggit.managers import TaggableManager
 
 
 class SummaryQuerySet(models.QuerySet):
     def published(self) -> SummaryQuerySet:
-        from django.utils import timezone
-
         return self.filter(status=Summary.Status.PUBLISHED, published_at__lte=timezone.now())
 
 
