@@ -144,6 +144,9 @@ class Author(models.Model):
     def __str__(self) -> str:
         return f"@{self.handle} ({self.platform})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("chats:participant", kwargs={"platform": self.platform, "handle": self.handle})
+
 
 class PostQuerySet(models.QuerySet):
     def in_time_order(self) -> PostQuerySet:

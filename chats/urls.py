@@ -1,12 +1,14 @@
 from django.urls import path
 
-from chats import exports, feeds, views
+from chats import browse, exports, feeds, views
 
 app_name = "chats"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
+    # <str:> because handles carry dots and @ (name.bsky.social, user@instance.social).
+    path("people/<str:platform>/<str:handle>/", browse.participant, name="participant"),
     path("chats/<slug:slug>/", views.chat_detail, name="detail"),
     path("chats/<slug:slug>/transcript.json", views.chat_transcript_json, name="transcript-json"),
     path("chats/<slug:slug>/transcript.csv", exports.chat_transcript_csv, name="transcript-csv"),
