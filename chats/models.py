@@ -12,6 +12,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from taggit.managers import TaggableManager
 
 
@@ -83,6 +84,12 @@ class Chat(models.Model):
     visibility = models.CharField(max_length=20, choices=Visibility.choices, default=Visibility.PUBLIC)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by every write that changes what the chat's page shows (an
+    # import, a question reassignment, an admin edit: chats.services.content).
+    # The page's ETag, Last-Modified and cache keys are made of them, so a
+    # change is seen at once and stale cache entries are never read again.
+    content_version = models.PositiveIntegerField(default=1, editable=False)
+    content_changed_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = ChatQuerySet.as_manager()
 
