@@ -17,7 +17,6 @@ memory samples go to bench/results/import-<size>.log.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -26,18 +25,10 @@ from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hcsmca.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
+from _common import RESULTS, ROOT, bench_database, drop_database  # noqa: E402
 from django.db import connection  # noqa: E402
-
 from generate_chat import write  # noqa: E402
 
 
@@ -89,35 +80,14 @@ def timed_import(jsonl: Path, log: Path, env: dict) -> tuple[float, float, dict]
     return elapsed, peak / 2**20, json.loads(output.strip().splitlines()[-1])
 
 
-def bench_database() -> tuple[str, dict]:
-    """A fresh database of the benchmark's own, migrated; returns its name and
-    the environment for the child processes."""
-    default = settings.DATABASES["default"]
-    name = f"{default['NAME']}_bench"
-    drop_database(name)
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    user = default["USER"] or ""
-    password = f":{default['PASSWORD']}" if default.get("PASSWORD") else ""
-    url = f"postgresql://{user}{password}@{default['HOST'] or '127.0.0.1'}:{default['PORT'] or 5432}/{name}"
-    env = dict(os.environ, DATABASE_URL=url, DJANGO_LOG_LEVEL="DEBUG")
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"], env=env, cwd=ROOT, check=True)
-    return name, env
-
-
-def drop_database(name: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main(sizes: list[int]) -> None:
-    results = ROOT / "bench" / "results"
-    results.mkdir(exist_ok=True)
+    RESULTS.mkdir(exist_ok=True)
     print("| posts | file | COPY baseline | import | posts/s | import ÷ COPY | peak memory | re-import |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
-        name, env = bench_database()
-        log = results / f"import-{size}.log"
+        name, env = bench_database("bench")
+        env["DJANGO_LOG_LEVEL"] = "DEBUG"
+        log = RESULTS / f"import-{size}.log"
         log.write_text("")
         try:
             with tempfile.TemporaryDirectory() as folder:
