@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
@@ -56,9 +57,53 @@ class ChatQuerySet(models.QuerySet):
         return self.visible().filter(status=Chat.Status.ARCHIVED)
 
     def with_counts(self) -> ChatQuerySet:
+        """Each chat with ``post_count`` and ``participant_count``. Correlated
+        subqueries rather than a JOIN ... GROUP BY: a page of 50 chats then
+        counts the posts of those 50 chats only (PostgreSQL evaluates them after
+        ORDER BY ... LIMIT), where the join grouped every post of every chat
+        before keeping 50 rows."""
+        posts = Post.objects.filter(chat=models.OuterRef("pk")).order_by().values("chat")
         return self.annotate(
-            post_count=models.Count("posts", distinct=True),
-            participant_count=models.Count("posts__author", distinct=True),
+            post_count=Coalesce(models.Subquery(posts.annotate(n=models.Count("*")).values("n")), 0),
+            participant_count=Coalesce(
+                models.Subquery(posts.annotate(n=models.Count("author", distinct=True)).values("n")), 0
+            ),
+        )
+
+    def with_host_data(self) -> ChatQuerySet:
+        """Each chat with three lists of hosts as dicts (platform, handle,
+        display_name, listed: whether they have a post in a public archived
+        chat, so a link to their page will not 404), read in the same query:
+        ``chat_host_data`` (the chat's hosts), ``series_host_data`` (its
+        series' hosts) and ``asker_data`` (authors of the posts that asked its
+        questions, in question order, possibly repeated). ``chats.browse``
+        picks the first list that is not empty."""
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        def person(prefix: str) -> JSONObject:
+            public_post = Post.objects.filter(
+                author=models.OuterRef(f"{prefix}id"),
+                chat__status=Chat.Status.ARCHIVED,
+                chat__visibility=Chat.Visibility.PUBLIC,
+            )
+            return JSONObject(
+                platform=f"{prefix}platform",
+                handle=f"{prefix}handle",
+                display_name=f"{prefix}display_name",
+                listed=models.Exists(public_post),
+            )
+
+        chat_hosts = Chat.hosts.through.objects.filter(chat=models.OuterRef("pk")).order_by("author__handle")
+        series_hosts = Series.hosts.through.objects.filter(series=models.OuterRef("series_id")).order_by(
+            "author__handle"
+        )
+        askers = Question.objects.filter(chat=models.OuterRef("pk"), asked_by__isnull=False).order_by(
+            "position", "label"
+        )
+        return self.annotate(
+            chat_host_data=ArraySubquery(chat_hosts.values(data=person("author__"))),
+            series_host_data=ArraySubquery(series_hosts.values(data=person("author__"))),
+            asker_data=ArraySubquery(askers.values(data=person("asked_by__author__"))),
         )
 
 
@@ -161,6 +206,20 @@ class PostQuerySet(models.QuerySet):
 
     def for_transcript(self) -> PostQuerySet:
         return self.select_related("author", "question", "repost_of__author")
+
+    def transcript_items(self, chat: Chat) -> PostQuerySet:
+        """The posts of ``chat`` that its question-ordered transcript lists:
+        all but the retweets of a post of the same chat (those are folded into
+        their original, "retweeted by N")."""
+        same_chat_original = Post.objects.filter(pk=models.OuterRef("repost_of_id"), chat=chat)
+        return self.filter(chat=chat).exclude(models.Exists(same_chat_original))
+
+    def with_transcript_context(self) -> PostQuerySet:
+        """Each post with ``question_label`` and ``reply_to_handle`` (the
+        author of the post it answers), read by joins in the same query."""
+        return self.select_related("author").annotate(
+            question_label=models.F("question__label"), reply_to_handle=models.F("reply_to__author__handle")
+        )
 
     def search(self, query) -> PostQuerySet:
         """Posts whose text matches ``query``, a web-search-style string

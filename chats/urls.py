@@ -5,7 +5,13 @@ from chats import browse, exports, feeds, views
 app_name = "chats"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", browse.home, name="home"),
+    path("archive/", browse.archive, name="archive"),
+    path("archive/<int:year>/", browse.archive_year, name="archive-year"),
+    path("archive/<int:year>/<int:month>/", browse.archive_month, name="archive-month"),
+    path("series/<slug:hashtag>/", browse.series_detail, name="series"),
+    path("tags/<slug:tag>/", browse.tag_detail, name="tag"),
+    path("resources/", browse.resources, name="resources"),
     path("search/", views.search, name="search"),
     # <str:> because handles carry dots and @ (name.bsky.social, user@instance.social).
     path("people/<str:platform>/<str:handle>/", browse.participant, name="participant"),

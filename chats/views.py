@@ -17,12 +17,6 @@ from chats.services.transcripts import transcript_document
 POSTS_PER_PAGE = 500
 
 
-def home(request):
-    chats = Chat.objects.archived().select_related("series").with_counts().order_by("-start")
-    page = Paginator(chats, 50).get_page(request.GET.get("page"))
-    return render(request, "chats/home.html", {"page": page, "chats": page.object_list})
-
-
 def chat_detail(request, slug: str):
     chat = get_object_or_404(Chat.objects.visible().select_related("series"), slug=slug)
     questions = chat.questions.select_related("parent").annotate(post_count=Count("posts")).order_by("position", "label")
