@@ -40,3 +40,28 @@ def page():
         page.on("pageerror", lambda error: page.errors.append(str(error)))
         yield page
         browser.close()
+
+
+# --- Page quality tests (accessibility, markup, navigation) -----------------
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Kept after the run for people to look at (gitignored).
+SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def require_tool(available: bool, reason: str) -> None:
+    """Skip a test whose tool is missing, but fail under CI, where a missing
+    tool would otherwise pass the run without checking anything."""
+    if not available:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def archive_site():
+    """Two archived chats, a hidden one, a summary (tests/browser/site_data.py)."""
+    from tests.browser.site_data import build_archive_site
+
+    return build_archive_site()
