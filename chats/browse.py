@@ -9,6 +9,7 @@ hosts and counts come as annotations of the chat query itself.
 """
 from __future__ import annotations
 
+import calendar
 import html
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -142,7 +143,7 @@ class Upcoming:
     from_schedule: bool = False
 
 
-def upcoming_chats(now: datetime) -> list[Upcoming]:
+def upcoming_chats(now: datetime, series_list=None) -> list[Upcoming]:
     """The next chat of each series: its next scheduled public chat when one
     is in the future, else the next date its weekly schedule gives; a series
     with neither has none. One query."""
@@ -153,7 +154,8 @@ def upcoming_chats(now: datetime) -> list[Upcoming]:
         .values(data=JSONObject(number="number", title="title", start="start"))[:1]
     )
     upcoming = []
-    for series in Series.objects.annotate(next_chat=Subquery(next_scheduled)).order_by("name"):
+    series_list = Series.objects.all() if series_list is None else series_list
+    for series in series_list.annotate(next_chat=Subquery(next_scheduled)).order_by("name"):
         zone = series_zone(series)
         if series.next_chat:
             start = datetime.fromisoformat(series.next_chat["start"]).astimezone(zone)
@@ -262,15 +264,15 @@ def series_detail(request, hashtag: str):
     series = get_object_or_404(Series.objects.prefetch_related("hosts"), hashtag=hashtag)
     page = _paginate_rows(Chat.objects.archived().filter(series=series).order_by("-start", "-pk"),
                           request.GET.get("page"))
-    zone = series_zone(series)
-    upcoming = next((item for item in upcoming_chats(timezone.now()) if item.series.pk == series.pk), None)
+    upcoming = next(iter(upcoming_chats(timezone.now(), Series.objects.filter(pk=series.pk))), None)
     hosts = list(series.hosts.all())
     listed = set(public_posts().filter(author__in=hosts).values_list("author_id", flat=True).distinct())
     for host in hosts:
         host.listed = host.pk in listed
     return render(request, "chats/series.html", {
         "series": series,
-        "zone": zone,
+        "schedule_day": calendar.day_name[series.weekday] if series.has_schedule else "",
+        "duration_minutes": int(series.duration.total_seconds() // 60),
         "hosts": hosts,
         "upcoming": upcoming,
         "page": page,

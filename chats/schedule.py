@@ -30,6 +30,6 @@ def next_occurrence(weekday: int, start_time: time, tz: ZoneInfo, now: datetime)
         # UTC moves a non-existent wall time past the gap.
         start = datetime.combine(day, start_time.replace(tzinfo=None, fold=0), tzinfo=tz)
         start = start.astimezone(UTC).astimezone(tz)
-        if start > now:
+        if start.astimezone(UTC) > now:
             return start
     raise AssertionError("unreachable: a week later is always after now")  # pragma: no cover

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 
@@ -57,6 +58,14 @@ class Summary(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        """The WordPress-style permalink /YYYY/MM/DD/slug/, dated in the
+        site's timezone (settings.TIME_ZONE) like the old blog's links."""
+        day = timezone.localtime(self.published_at)
+        return reverse("summaries:detail", kwargs={
+            "year": f"{day.year:04d}", "month": f"{day.month:02d}", "day": f"{day.day:02d}", "slug": self.slug,
+        })
 
 
 class Comment(models.Model):
