@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 
 from chats.importers import FORMAT_NAMES
 from chats.models import Author, Chat, Import, Link, Post, Question, Series, Study
+from chats.services.content import chats_content_touch
 from chats.services.questions import post_question_set
 from chats.tasks import import_transcript
 
@@ -17,14 +18,48 @@ from chats.tasks import import_transcript
 HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
+class ChangesChatPages:
+    """For the admins of rows a chat's page shows: a save or a delete bumps
+    the content version of the chats concerned (chats.services.content), so
+    their pages' ETags and cached fragments change. After save_related, so
+    that hosts, tags and inline questions are saved by then."""
+
+    def chat_ids_of(self, obj) -> list[int]:
+        raise NotImplementedError
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        chat_ids = self.chat_ids_of(form.instance)
+        if change and "chat" in form.changed_data:
+            chat_ids.append(form.initial.get("chat"))  # the chat it left changes too
+        chats_content_touch(chat_ids=chat_ids)
+
+    def delete_model(self, request, obj):
+        chat_ids = self.chat_ids_of(obj)
+        super().delete_model(request, obj)
+        chats_content_touch(chat_ids=chat_ids)
+
+    def delete_queryset(self, request, queryset):
+        chat_ids = [chat_id for obj in queryset for chat_id in self.chat_ids_of(obj)]
+        super().delete_queryset(request, queryset)
+        chats_content_touch(chat_ids=chat_ids)
+
+
+def chats_with_posts(**conditions) -> list[int]:
+    return list(Post.objects.filter(**conditions).exclude(chat=None).values_list("chat_id", flat=True).distinct())
+
+
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
+class SeriesAdmin(ChangesChatPages, admin.ModelAdmin):
     list_display = ["hashtag", "name", "timezone", "weekday", "start_time", "chat_count"]
     search_fields = ["hashtag", "name"]
     autocomplete_fields = ["hosts"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(chat_count=Count("chats"))
+
+    def chat_ids_of(self, obj) -> list[int]:
+        return list(obj.chats.values_list("pk", flat=True))  # name, timezone and hosts show on each
 
     @admin.display(ordering="chat_count", description="chats")
     def chat_count(self, obj):
@@ -46,7 +81,7 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(Chat)
-class ChatAdmin(admin.ModelAdmin):
+class ChatAdmin(ChangesChatPages, admin.ModelAdmin):
     list_display = ["slug", "number", "title", "series", "start", "status", "visibility", "post_count"]
     list_filter = ["series", "status", "visibility", "tags"]
     search_fields = ["slug", "title", "description"]
@@ -58,21 +93,27 @@ class ChatAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("series").annotate(post_count=Count("posts"))
 
+    def chat_ids_of(self, obj) -> list[int]:
+        return [obj.pk]
+
     @admin.display(ordering="post_count", description="posts")
     def post_count(self, obj):
         return obj.post_count
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(ChangesChatPages, admin.ModelAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["handle", "display_name", "platform", "platform_id"]
     list_filter = ["platform"]
     search_fields = ["handle", "display_name", "platform_id"]
 
+    def chat_ids_of(self, obj) -> list[int]:
+        return chats_with_posts(author=obj)
+
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(ChangesChatPages, admin.ModelAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["external_id", "author", "chat", "created_at", "short_text", "question", "question_source"]
     list_filter = ["platform", "chat__series", "question_source", "language"]
@@ -97,31 +138,43 @@ class PostAdmin(admin.ModelAdmin):
             # imports do not undo it.
             post_question_set(post=obj, question=obj.question)
 
+    def chat_ids_of(self, obj) -> list[int]:
+        return [obj.chat_id]
+
     @admin.display(description="text")
     def short_text(self, obj):
         return obj.text[:80]
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(ChangesChatPages, admin.ModelAdmin):
     list_display = ["label", "chat", "text", "position", "asked_at"]
     list_filter = ["chat__series"]
     search_fields = ["label", "text", "chat__slug"]
     raw_id_fields = ["chat", "parent", "asked_by"]
 
+    def chat_ids_of(self, obj) -> list[int]:
+        return [obj.chat_id]
+
 
 @admin.register(Link)
-class LinkAdmin(admin.ModelAdmin):
+class LinkAdmin(ChangesChatPages, admin.ModelAdmin):
     list_display = ["url", "domain", "share_count", "study"]
     search_fields = ["url", "title", "domain"]
     list_filter = [("study", admin.EmptyFieldListFilter), "domain"]
     raw_id_fields = ["first_post", "study"]
 
+    def chat_ids_of(self, obj) -> list[int]:
+        return chats_with_posts(links=obj) if obj.pk else []  # the resources list shows links
+
 
 @admin.register(Study)
-class StudyAdmin(admin.ModelAdmin):
+class StudyAdmin(ChangesChatPages, admin.ModelAdmin):
     list_display = ["__str__", "doi", "pmid", "pmcid", "arxiv_id"]
     search_fields = ["title", "doi", "pmid", "pmcid", "arxiv_id"]
+
+    def chat_ids_of(self, obj) -> list[int]:
+        return chats_with_posts(links__study=obj) if obj.pk else []
 
 
 class ImportForm(forms.ModelForm):

@@ -5,9 +5,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+from django.utils.safestring import mark_safe
 
+from chats import chat_transcript as transcript
 from chats.charts import activity_chart
 from chats.models import Chat, Post
 from chats.services import chat_stats
@@ -18,30 +24,86 @@ POSTS_PER_PAGE = 500
 
 
 def chat_detail(request, slug: str):
-    chat = get_object_or_404(Chat.objects.visible().select_related("series"), slug=slug)
-    questions = chat.questions.select_related("parent").annotate(post_count=Count("posts")).order_by("position", "label")
-    posts = Post.objects.filter(chat=chat).for_transcript().in_time_order()
-    # One GROUP BY query gives the chart its counts and the paginator its
-    # total (every post of the chat), so the page needs no separate count.
-    per_minute = chat_stats.posts_per_minute(chat)
-    paginator = Paginator(posts, POSTS_PER_PAGE)
-    paginator.count = sum(per_minute.values())
-    page = paginator.get_page(request.GET.get("page"))
+    """A chat's page: header, questions, statistics and one page of its
+    transcript, by question (default) or by time (``?order=time``).
+
+    Answers 304 to a matching If-None-Match / If-Modified-Since after one
+    query; the outline, the statistics and the transcript page are cached
+    under the chat's content version (chats.chat_transcript)."""
+    chat = transcript.chat_for_page(slug)
+    if chat is None:
+        raise Http404("No such chat.")
+    summary = transcript.published_summary(chat)
+    etag, last_modified = transcript.validators(chat, summary)
+    not_modified = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
+    if not_modified is not None:
+        return not_modified
+
+    per_page = POSTS_PER_PAGE
+    order = transcript.TIME_ORDER if request.GET.get("order") == transcript.TIME_ORDER else transcript.QUESTION_ORDER
     try:
         series_tz = ZoneInfo(chat.series.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         series_tz = ZoneInfo("UTC")
-    markers = [(question.label, question.asked_at) for question in questions]  # evaluates `questions` once
-    return render(request, "chats/chat_detail.html", {
+    outline = transcript.cached(
+        transcript.cache_key(chat, "outline", per_page), lambda: transcript.read_outline(chat, per_page=per_page)
+    )
+    total = outline.post_total if order == transcript.TIME_ORDER else outline.item_total
+    page_number = Paginator(range(total), per_page).get_page(request.GET.get("page")).number
+
+    def render_stats() -> str:
+        markers = [(question.label, question.asked_at) for question in outline.questions]
+        return render_to_string("chats/includes/chat_stats.html", {
+            "timezone": series_tz.key,
+            "activity": activity_chart(chat_stats.posts_per_minute(chat), chat.start, chat.end, series_tz, markers),
+            "participants": chat_stats.top_participants(chat),
+            "resources": chat_stats.shared_resources(chat),
+        })
+
+    def render_transcript() -> str:
+        reading = transcript.read_transcript_page(chat, outline, order=order, page_number=page_number,
+                                                  per_page=per_page)
+        return render_to_string("chats/includes/transcript.html", {
+            "chat": chat, "timezone": series_tz.key, "reading": reading, "page": reading.page,
+            "order": order, "unassigned_anchor": transcript.UNASSIGNED_ANCHOR,
+        })
+
+    response = render(request, "chats/chat_detail.html", {
         "chat": chat,
-        "questions": questions,
-        "page": page,
-        "posts": page.object_list,
-        "tags": chat.tags.all(),
-        "activity": activity_chart(per_minute, chat.start, chat.end, series_tz, markers),
-        "participants": chat_stats.top_participants(chat),
-        "resources": chat_stats.shared_resources(chat),
+        "outline": outline,
+        "questions": outline.questions,
+        "summary": summary,
+        "summary_url": _url_of(summary),
+        "series_url": _reverse_if_routed("chats:series", hashtag=chat.series.hashtag),
+        "tags": [(tag, _reverse_if_routed("chats:tag", slug=tag.slug)) for tag in outline.tags],
+        "order": order,
+        "page_number": page_number,
+        "unassigned_anchor": transcript.UNASSIGNED_ANCHOR,
+        # Our own templates' output, cached as text.
+        "stats_html": mark_safe(transcript.cached(transcript.cache_key(chat, "stats"), render_stats)),
+        "transcript_html": mark_safe(transcript.cached(
+            transcript.cache_key(chat, "transcript", order, per_page, page_number), render_transcript
+        )),
     })
+    response.headers["ETag"] = etag
+    response.headers["Last-Modified"] = http_date(last_modified.timestamp())
+    # Browsers ask again each time (cheap: a 304), so an import shows at once.
+    patch_cache_control(response, no_cache=True)
+    return response
+
+
+def _reverse_if_routed(name: str, **kwargs) -> str:
+    """The URL of a page another part of the site may not route yet (series
+    and tag pages), else "" (then the header shows plain text)."""
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return ""
+
+
+def _url_of(obj) -> str:
+    get_url = getattr(obj, "get_absolute_url", None)
+    return get_url() if get_url is not None else ""
 
 
 def chat_transcript_json(request, slug: str):

@@ -53,6 +53,7 @@ from chats.importers import (
     get_parser,
 )
 from chats.models import Author, Chat, Import, Post, Series
+from chats.services.content import chats_content_touch
 from chats.services.links import domain_of, links_recount, normalise_url, studies_recognise
 from chats.services.questions import questions_assign_many
 from chats.services.sessions import SessionPlan, plan_sessions
@@ -824,6 +825,10 @@ class _Load:
                               AND s.weekday IS NOT NULL AND s.start_time IS NOT NULL)
         """, [changed_ids])
         questions_assign_many(chats=Chat.objects.filter(pk__in=changed_ids).select_related("series"))
+        # Every chat the file touched, and those posts moved out of, shows
+        # something new (a richer copy, a profile, a count): their pages' caches go.
+        cursor.execute("SELECT DISTINCT old_chat_id FROM import_best WHERE is_moved AND old_chat_id IS NOT NULL")
+        chats_content_touch(chat_ids=[*chat_ids, *(row[0] for row in cursor.fetchall())])
         self.outcome.chats = list(Chat.objects.filter(pk__in=chat_ids).order_by("start").values_list("slug", flat=True))
         self.outcome.new_chats = [chat.slug for chat in self.created_chats]
 

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 
 from chats.models import Chat, Post, Question
+from chats.services.content import chats_content_touch
 
 # A question: T1 / T1a / Q2 / Q2b, then ":" "." ")" "-" or a space, then its text.
 QUESTION_RE = re.compile(r"^\s*(?P<prefix>[TQ])(?P<number>\d{1,2})(?P<sub>[a-z]?)\s*(?:[:.)\-–]\s*|\s+)(?P<text>\S.*)",
@@ -75,7 +76,8 @@ def questions_assign_many(*, chats: Iterable[Chat]) -> int:
         cursor.execute("SELECT count(*) FROM question_plan WHERE question_id IS NOT NULL")
         answered = cursor.fetchone()[0]
         cursor.execute("DROP TABLE question_plan")
-        return answered
+    chats_content_touch(chat_ids=chat_ids)
+    return answered
 
 
 def _plan_table(cursor, params) -> None:
@@ -243,4 +245,5 @@ def post_question_set(*, post: Post, question: Question | None) -> Post:
     post.question = question
     post.question_source = Post.QuestionSource.MODERATOR
     post.save(update_fields=["question", "question_source"])
+    chats_content_touch(chat_ids=[post.chat_id])
     return post

@@ -82,18 +82,28 @@ def chat_with_posts():
     return {"chat": chat, "question": question, "answer": answer, "retweet": retweet}
 
 
-def test_chat_page_shows_questions_and_posts_in_time_order(client, chat_with_posts):
+def test_chat_page_lists_questions_and_links_them_to_their_sections(client, chat_with_posts):
     response = client.get("/chats/hcsmca-116/")
 
     assert response.status_code == 200
     html = html_of(response)
-    assert '<li id="T1" class="question">' in html
-    assert '<li id="T1a" class="question sub-question">' in html
+    assert '<li id="toc-T1" class="question">' in html
+    assert '<li id="toc-T1a" class="question sub-question">' in html
     assert '<a href="#T1" class="permalink">T1</a>: Where do you look first?' in html
     assert "(1 answer)" in html and "(0 answers)" in html
+    # One element per id: the section carries the label, the list item "toc-".
+    assert html.count('id="T1"') == 1 and html.count('id="T1a"') == 1
+    assert '<section class="transcript-section" id="T1"' in html
+    assert "3 posts by 2 participants" in html
+
+
+def test_chat_page_by_time_lists_every_post_in_time_order(client, chat_with_posts):
+    html = html_of(client.get("/chats/hcsmca-116/", {"order": "time"}))
+
     assert post_ids_in_order(html) == ["1085624398153904128", "1085624902431494145", "1085625658984456193"]
-    assert '<a class="badge question-label" href="#T1">T1</a>' in html
-    assert "3 posts" in html
+    assert '<a class="badge question-label" href="?page=1#T1">T1</a>' in html
+    assert '<a href="?order=time" aria-current="page">' in html
+    assert '<a href="?order=question">' in html
 
 
 def test_chat_page_links_each_post_to_its_original(client, chat_with_posts):
@@ -104,8 +114,8 @@ def test_chat_page_links_each_post_to_its_original(client, chat_with_posts):
     assert 'href="#post-1085624902431494145"' in html
 
 
-def test_chat_page_marks_retweets(client, chat_with_posts):
-    html = html_of(client.get("/chats/hcsmca-116/"))
+def test_chat_page_by_time_marks_retweets(client, chat_with_posts):
+    html = html_of(client.get("/chats/hcsmca-116/", {"order": "time"}))
 
     assert '<li id="post-1085625658984456193" class="post repost">' in html
     assert '<li id="post-1085624902431494145" class="post">' in html
@@ -180,20 +190,20 @@ def long_chat():
     return posts
 
 
-def test_transcript_is_paginated(client, long_chat, monkeypatch):
+def test_transcript_by_time_is_paginated(client, long_chat, monkeypatch):
     monkeypatch.setattr("chats.views.POSTS_PER_PAGE", 20)
 
-    first = html_of(client.get("/chats/hcsmca-116/"))
-    second = html_of(client.get("/chats/hcsmca-116/?page=2"))
-    last = html_of(client.get("/chats/hcsmca-116/?page=3"))
+    first = html_of(client.get("/chats/hcsmca-116/?order=time"))
+    second = html_of(client.get("/chats/hcsmca-116/?order=time&page=2"))
+    last = html_of(client.get("/chats/hcsmca-116/?order=time&page=3"))
 
     ids = [post.external_id for post in long_chat]
     assert post_ids_in_order(first) == ids[:20]
     assert post_ids_in_order(second) == ids[20:40]
     assert post_ids_in_order(last) == ids[40:]
     assert "Page 2 of 3" in second
-    assert '<a rel="prev" href="?page=1">Previous</a>' in second
-    assert '<a rel="next" href="?page=3">Next</a>' in second
+    assert '<a rel="prev" href="?order=time&amp;page=1">Previous</a>' in second
+    assert '<a rel="next" href="?order=time&amp;page=3">Next</a>' in second
     assert "50 posts" in second  # the chat's total, not the page's
 
 
@@ -201,7 +211,7 @@ def test_transcript_is_paginated(client, long_chat, monkeypatch):
 def test_odd_page_numbers_do_not_fail(client, long_chat, monkeypatch, page):
     monkeypatch.setattr("chats.views.POSTS_PER_PAGE", 20)
 
-    response = client.get("/chats/hcsmca-116/", {"page": page})
+    response = client.get("/chats/hcsmca-116/", {"page": page, "order": "time"})
 
     assert response.status_code == 200
     shown = post_ids_in_order(html_of(response))
@@ -209,14 +219,14 @@ def test_odd_page_numbers_do_not_fail(client, long_chat, monkeypatch, page):
     assert shown == (ids[40:] if page in {"99", "0", "-1"} else ids[:20])
 
 
-def test_chat_page_queries_do_not_grow_with_posts(client, long_chat, django_assert_max_num_queries):
-    # Five today, one each: the chat, its questions, the post count, the posts
-    # (authors, questions and retweeted posts joined) and the tags; 50 posts
+@pytest.mark.parametrize("order", ["time", "question"])
+def test_chat_page_queries_do_not_grow_with_posts(client, long_chat, django_assert_max_num_queries, order):
+    # A bounded number (counted exactly in test_chat_transcript.py); 50 posts
     # with retweets and answers would add dozens if any of them were lazy.
-    with django_assert_max_num_queries(7):
-        response = client.get("/chats/hcsmca-116/")
+    with django_assert_max_num_queries(14):
+        response = client.get("/chats/hcsmca-116/", {"order": order})
     assert response.status_code == 200
-    assert len(post_ids_in_order(html_of(response))) == 50
+    assert len(post_ids_in_order(html_of(response))) == (50 if order == "time" else 45)  # 5 retweets folded
 
 
 def test_home_queries_do_not_grow_with_chats(client, django_assert_max_num_queries):
