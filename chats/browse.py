@@ -474,13 +474,13 @@ def shared_resources(*, series: str, kind: str, sort: str, page_number):
     for share in (
         _group_keys(shares.filter(in_page))
         .select_related("post__author", "post__chat__series")
-        .annotate(position=position_in_chat("post__"))
+        .annotate(post_position=position_in_chat("post__"))
         .order_by("g_study", "g_link", "post__created_at", "post__external_id")
         .distinct("g_study", "g_link")
     ):
         post = share.post
         post.transcript_url = (
-            f"{post.chat.get_absolute_url()}?order=time&page={page_of(share.position, TRANSCRIPT_PAGE_SIZE)}"
+            f"{post.chat.get_absolute_url()}?order=time&page={page_of(share.post_position, TRANSCRIPT_PAGE_SIZE)}"
             f"#{post.anchor}"
         )
         post.local_created_at = timezone.localtime(post.created_at, series_zone(post.chat.series))

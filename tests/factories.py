@@ -128,3 +128,45 @@ class QuestionFactory(DjangoModelFactory):
         "Which online communities helped you most as a caregiver?",
     ))
     position = factory.Sequence(lambda n: n)
+
+
+# --- Links, studies and summaries (reader browsing pages) ---------------------------
+
+class StudyFactory(DjangoModelFactory):
+    class Meta:
+        model = "chats.Study"
+
+    doi = factory.Sequence(lambda n: f"10.2196/jmir.{4000 + n}")
+    title = "Social media use in health care: a systematic review"
+
+
+class LinkFactory(DjangoModelFactory):
+    class Meta:
+        model = "chats.Link"
+        django_get_or_create = ("url",)
+
+    url = factory.Sequence(lambda n: f"https://www.healthyontario.example/articles/{n}")
+    domain = factory.LazyAttribute(lambda link: link.url.split("/")[2])
+    title = factory.Sequence(lambda n: f"Finding trustworthy health information online, part {n}")
+
+
+class PostLinkFactory(DjangoModelFactory):
+    class Meta:
+        model = "chats.PostLink"
+
+    post = factory.SubFactory(PostFactory)
+    link = factory.SubFactory(LinkFactory)
+    position = 0
+
+
+class SummaryFactory(DjangoModelFactory):
+    class Meta:
+        model = "summaries.Summary"
+
+    title = factory.Sequence(lambda n: f"What we learned in #hcsmca chat {100 + n}")
+    slug = factory.Sequence(lambda n: f"what-we-learned-{100 + n}")
+    body_markdown = "We talked about **trust**."
+    body_html = "<p>We talked about <strong>trust</strong>.</p>"
+    excerpt = "We talked about trust in online health information."
+    status = "published"
+    published_at = factory.Sequence(lambda n: FIRST_CHAT_START + timedelta(days=2, weeks=n))
