@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
 from chats.models import Author, Chat, Link, Platform, Post, PostLink
@@ -24,6 +25,8 @@ from tests.factories import AuthorFactory, ChatFactory, PostFactory, SeriesFacto
 # A word only the hidden chat uses: searching for it must find nothing.
 HIDDEN_WORD = "quarantinedword"
 HIDDEN_TITLE = "Moderators only: rehearsal"
+# A tag only the hidden chat has: no list of topics may name it.
+HIDDEN_TAG = "dry-run-rehearsal"
 # A word several public posts use, so a search has results.
 SEARCH_WORD = "caregivers"
 STUDY_DOI = "10.2196/jmir.1933"
@@ -36,8 +39,7 @@ class ArchiveSite:
     hidden_chat: Chat
     summary: Summary
     host: Author
-    participant: Author  # answers T1, is replied to and retweeted
-    answer: Post  # participant's answer to T1
+    participant: Author  # answers T1 and T1a, is replied to and retweeted
     posts: dict[str, Post] = field(default_factory=dict)
 
 
@@ -106,7 +108,7 @@ def build_archive_site() -> ArchiveSite:
 
     hidden = ChatFactory(series=series, number=118, slug="hcsmca-118", title=HIDDEN_TITLE,
                          start=chat.start + timedelta(weeks=2), visibility=Chat.Visibility.HIDDEN)
-    hidden.tags.add("rehearsal")
+    hidden.tags.add("caregiving", HIDDEN_TAG)
     _post(hidden, host, 0, f"T1: Testing the {HIDDEN_WORD} before the real chat #hcsmca")
 
     summary = Summary.objects.create(
@@ -120,23 +122,22 @@ def build_archive_site() -> ArchiveSite:
     for key, post in posts.items():
         post.refresh_from_db()
     return ArchiveSite(chat=chat, other_chat=other, hidden_chat=hidden, summary=summary, host=host,
-                       participant=colleen, answer=posts["a1"], posts=posts)
-
-
-def summary_url(site: ArchiveSite) -> str:
-    return site.summary.get_absolute_url()
+                       participant=colleen, posts=posts)
 
 
 # The pages the quality tests visit: name -> path, given the site above.
 # Search twice: with results, and with a query the form refuses.
 PAGES = {
-    "home": lambda site: "/",
-    "archive": lambda site: "/archive/",
+    "home": lambda site: reverse("chats:home"),
+    "archive": lambda site: reverse("chats:archive"),
+    "archive-year": lambda site: reverse("chats:archive-year", kwargs={"year": site.chat.start.year}),
+    "series": lambda site: reverse("chats:series", kwargs={"hashtag": site.chat.series.hashtag}),
+    "tag": lambda site: reverse("chats:tag", kwargs={"tag": "caregiving"}),
     "chat": lambda site: site.chat.get_absolute_url(),
     "chat-time-order": lambda site: f"{site.chat.get_absolute_url()}?order=time",
     "participant": lambda site: site.participant.get_absolute_url(),
-    "resources": lambda site: "/resources/",
-    "summary": summary_url,
-    "search": lambda site: f"/search/?q={SEARCH_WORD}",
-    "search-error": lambda site: "/search/?q=-spam",
+    "resources": lambda site: reverse("chats:resources"),
+    "summary": lambda site: site.summary.get_absolute_url(),
+    "search": lambda site: f"{reverse('chats:search')}?q={SEARCH_WORD}",
+    "search-error": lambda site: f"{reverse('chats:search')}?q=-spam",
 }

@@ -5,7 +5,7 @@ look at (`<page>-<width>.png`)."""
 import pytest
 
 from tests.browser.conftest import AXE_SCRIPT, SCREENSHOTS, require_tool
-from tests.browser.site_data import HIDDEN_TITLE, PAGES
+from tests.browser.site_data import HIDDEN_TAG, HIDDEN_TITLE, PAGES
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.browser]
 
@@ -49,7 +49,8 @@ def test_page_has_no_accessibility_violations(live_server, archive_site, axe_scr
         page.set_viewport_size({"width": width, "height": 900})
         response = page.goto(url)
         assert response.status == 200, f"{url} answered {response.status}"
-        assert HIDDEN_TITLE not in page.content(), f"{name} shows the hidden chat"
+        html = page.content()
+        assert HIDDEN_TITLE not in html and HIDDEN_TAG not in html, f"{name} shows the hidden chat"
         page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         if overflow > 0:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import require_tool
-from tests.browser.site_data import HIDDEN_TITLE, HIDDEN_WORD, PAGES
+from tests.browser.site_data import HIDDEN_TAG, HIDDEN_TITLE, HIDDEN_WORD, PAGES
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def test_pages_are_valid_html(client, archive_site, tmp_path):
             problems.append(f"- {name} ({url}) answered {response.status_code}")
             continue
         html = response.content.decode()
-        if HIDDEN_TITLE in html or HIDDEN_WORD in html:
+        if any(hidden in html for hidden in (HIDDEN_TITLE, HIDDEN_WORD, HIDDEN_TAG)):
             problems.append(f"- {name} ({url}) shows the hidden chat")
         files[name] = tmp_path / f"{name}.html"
         files[name].write_text(html, encoding="utf-8")
