@@ -63,3 +63,15 @@ def test_header_search_to_the_post_a_result_names(live_server, archive_site, pag
     expect(page.locator(f"#{post.anchor}")).to_be_in_viewport()
     expect(page.locator(f"#{post.anchor} .post-text")).to_contain_text("study behind a claim")
     assert page.errors == []
+
+
+def test_keyboard_reader_skips_to_the_content(live_server, archive_site, page):
+    page.goto(live_server.url + archive_site.chat.get_absolute_url())
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).not_to_be_in_viewport()  # off-screen until focused
+    page.keyboard.press("Tab")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"#main$"))
+    assert target_id(page) == "main"
