@@ -119,7 +119,7 @@ def build_archive_site() -> ArchiveSite:
         status=Summary.Status.PUBLISHED, published_at=min(timezone.now(), chat.end + timedelta(days=2)),
     )
     summary.tags.add("caregiving")
-    for key, post in posts.items():
+    for post in posts.values():  # the questions were assigned in SQL
         post.refresh_from_db()
     return ArchiveSite(chat=chat, other_chat=other, hidden_chat=hidden, summary=summary, host=host,
                        participant=colleen, posts=posts)
