@@ -89,8 +89,8 @@ def build_archive_site() -> ArchiveSite:
     posts["retweet"] = _post(chat, jo, 4, f"RT @colleen_y: {posts['a1'].text}", urls=posts["a1"].urls,
                              repost_of_external_id=posts["a1"].external_id, repost_of=posts["a1"])
     posts["t1a"] = _post(chat, host, 15, "T1a: How did you judge whether advice there was trustworthy? #hcsmca")
-    posts["a1a"] = _post(chat, colleen, 17, f"A1a: I look for the study behind a claim, e.g. https://doi.org/{STUDY_DOI} "
-                         "#hcsmca", urls=[f"https://doi.org/{STUDY_DOI}"])
+    posts["a1a"] = _post(chat, colleen, 17, f"A1a: I look for the study behind a claim, e.g. "
+                         f"https://doi.org/{STUDY_DOI} #hcsmca", urls=[f"https://doi.org/{STUDY_DOI}"])
     posts["t2"] = _post(chat, host, 30, "T2: What should clinicians know about caregivers' online lives? #hcsmca")
     posts["a2"] = _post(chat, jo, 32, "A2: That caregivers arrive having read a lot. Ask what we read! #hcsmca")
     posts["a2_pat"] = _post(chat, pat, 35, "A2 Caregivers are experts in their person's care #hcsmca")
