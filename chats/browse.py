@@ -126,9 +126,14 @@ def group_by_month(chats: list[Chat]) -> list[YearGroup]:
     return list(years.values())
 
 
-def _paginate_rows(queryset, page_number):
-    page = Paginator(chat_rows(queryset), CHATS_PER_PAGE).get_page(page_number)
-    page.object_list = decorate_rows(page.object_list)
+def _paginate_rows(queryset, page_number, ordering=("-start", "-pk")):
+    """The page ``page_number`` of ``queryset`` (chats), as rows. The page's
+    ids are chosen in a subquery (ORDER BY ... LIMIT ... OFFSET) and only
+    those chats are annotated: PostgreSQL would otherwise compute the counts
+    of every chat the OFFSET skips."""
+    page = Paginator(queryset.order_by(*ordering), CHATS_PER_PAGE).get_page(page_number)
+    page_ids = page.object_list.values("pk")
+    page.object_list = decorate_rows(chat_rows(Chat.objects.filter(pk__in=page_ids)).order_by(*ordering))
     return page
 
 
