@@ -209,8 +209,9 @@ def warm_up(url: str, headers: dict | None = None, times: int = 3) -> None:
 def profile_renders(path: str, log: Path) -> None:
     """cProfile of one uncached and one cached render of ``path``, in this
     process (Django's test client, the bench database)."""
+    from django.db import connection
     from django.test import Client
-    from django.test.utils import override_settings
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     client = Client(HTTP_HOST="127.0.0.1")
     uncached = {**settings.CACHES, "default": {**settings.CACHES["default"],
@@ -218,17 +219,27 @@ def profile_renders(path: str, log: Path) -> None:
     for label, caches in (("uncached", uncached), ("cached", settings.CACHES)):
         with override_settings(CACHES=caches):
             client.get(path)  # warm: connections, templates, and (cached) the fragments
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(path)
+                plain = time.perf_counter() - started
+            # Read now: the next request's request_started signal empties the log.
+            captured = list(queries.captured_queries)
             profiler = cProfile.Profile()
             started = time.perf_counter()
             profiler.enable()
-            response = client.get(path)
+            client.get(path)
             profiler.disable()
-            elapsed = time.perf_counter() - started
+            profiled = time.perf_counter() - started
+        sql_time = sum(float(q["time"]) for q in captured)
+        slowest = sorted(captured, key=lambda q: -float(q["time"]))[:8]
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
         with log.open("a") as handle:
-            handle.write(f"\n## cProfile, {label} render of {path}: {response.status_code}, "
-                         f"{len(response.content):,} bytes, {elapsed * 1000:.0f} ms under the profiler\n")
+            handle.write(f"\n## {label} render of {path}: {response.status_code}, {len(response.content):,} bytes, "
+                         f"{plain * 1000:.0f} ms ({len(captured)} queries, {sql_time * 1000:.0f} ms in SQL); "
+                         f"{profiled * 1000:.0f} ms under cProfile\n")
+            handle.write("slowest queries:\n" + "".join(f"  {q['time']} s  {q['sql'][:400]}\n" for q in slowest))
             handle.write(out.getvalue())
 
 

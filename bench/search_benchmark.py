@@ -173,13 +173,15 @@ def build_archive(*, posts: int, chats: int, rare: int, log: Path) -> None:
             cursor.execute(f'DROP INDEX "{index_name}"')
 
     per_chat = -(-posts // chats)
-    rare_step = max(posts // max(rare, 1), 1)
     with transaction.atomic(), connection.cursor() as cursor:
         # Every reference is made here from rows just written: skip the
         # deferred foreign-key triggers of a million rows (superuser only).
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         if cursor.fetchone()[0]:
             cursor.execute("SET LOCAL session_replication_role = replica")
+        # Rows in time order, as an import writes them (a chat's posts are
+        # neighbours on disk); the sort of a million rows in memory.
+        cursor.execute("SET LOCAL work_mem = '1GB'")
         cursor.execute("""
             INSERT INTO chats_post (
                 platform, external_id, created_at, text, url, language, urls, hashtags, mentions, media,
@@ -204,7 +206,7 @@ def build_archive(*, posts: int, chats: int, rare: int, log: Path) -> None:
             FROM (
                 SELECT i AS n, (1500000000000000000 + i)::text AS external_id,
                        c.start + make_interval(secs => 3600.0 * ((i - 1) %% %(per)s) / %(per)s) AS created_at,
-                       c.id AS chat_id, c.questions[1 + 7 * ((i - 1) %% %(per)s) / %(per)s] AS question_id,
+                       c.id AS chat_id, c.questions[(1 + 7 * ((i - 1) %% %(per)s) / %(per)s)::int] AS question_id,
                        a.id AS author_id, a.n AS author_n, a.handle, k.kind, k.tagged, k.link,
                        CASE k.kind WHEN 'rt' THEN 'RT @person' || ((i * 7919) %% %(authors)s) || ': '
                                    WHEN 'reply' THEN '@person' || ((i * 104729) %% %(authors)s) || ' '
@@ -212,9 +214,10 @@ def build_archive(*, posts: int, chats: int, rare: int, log: Path) -> None:
                        || t.body
                        || CASE WHEN k.tagged THEN ' #hcsmca' ELSE '' END
                        || CASE WHEN k.link THEN ' https://doi.org/10.2196/' || i %% 3000 ELSE '' END
-                       || CASE WHEN i %% %(rare_step)s = 0 AND i / %(rare_step)s <= %(rare)s
+                       -- exactly %(rare)s posts, anywhere in their chats (i -> i * prime mod N is one to one)
+                       || CASE WHEN (i * 2654435761) %% %(posts)s < %(rare)s
                                THEN ' %(rare_word)s' ELSE '' END AS body
-                FROM generate_series(1, %(posts)s) AS i
+                FROM generate_series(1::bigint, %(posts)s::bigint) AS i
                 CROSS JOIN LATERAL (
                     SELECT CASE WHEN r < 0.20 THEN 'rt' WHEN r < 0.35 THEN 'reply' ELSE 'post' END AS kind,
                            random() < 0.95 AS tagged, random() < 0.10 AS link
@@ -224,8 +227,9 @@ def build_archive(*, posts: int, chats: int, rare: int, log: Path) -> None:
                 JOIN bench_chat c ON c.n = (i - 1) / %(per)s
                 JOIN bench_author a ON a.n = (i * 31) %% %(authors)s
             ) s
+            ORDER BY s.n
             """.replace("%(rare_word)s", RARE_WORD),
-            {"per": per_chat, "posts": posts, "authors": AUTHORS, "rare_step": rare_step, "rare": rare})
+            {"per": per_chat, "posts": posts, "authors": AUTHORS, "rare": rare})
     step("posts (INSERT ... SELECT, tsvector)")
 
     with connection.cursor() as cursor:
