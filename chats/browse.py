@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, Subquery, Value, When
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When, Window
 from django.db.models.functions import Coalesce, JSONObject
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -419,6 +419,35 @@ def _group_keys(queryset):
     )
 
 
+def _page_of_groups(groups, page_number) -> tuple[Page, list[dict]]:
+    """The page ``page_number`` of the grouped rows and the rows themselves.
+    The total comes with the rows (COUNT(*) OVER ()), so the grouping runs
+    once, not once more for the paginator's count; a page past the end
+    (rare) costs one more query to find the last page."""
+    try:
+        number = max(1, int(page_number))
+    except (TypeError, ValueError):
+        number = 1
+    counted = groups.annotate(total=Window(Count("*")))
+
+    def rows_of(n: int) -> list[dict]:
+        return list(counted[(n - 1) * RESOURCES_PER_PAGE: n * RESOURCES_PER_PAGE])
+
+    rows = rows_of(number)
+    if rows:
+        total = rows[0]["total"]
+    else:
+        total = groups.count() if number > 1 else 0
+        if total:
+            number = (total - 1) // RESOURCES_PER_PAGE + 1
+            rows = rows_of(number)
+    paginator = Paginator([], RESOURCES_PER_PAGE, allow_empty_first_page=True)
+    paginator.count = total
+    page = paginator.page(number if total else 1)
+    page.object_list = rows
+    return page, rows
+
+
 def shared_resources(*, series: str, kind: str, sort: str, page_number):
     """The page ``page_number`` of the resources shared in public archived
     chats (of one series when ``series`` is set): a Page of Resource rows,
@@ -442,17 +471,14 @@ def shared_resources(*, series: str, kind: str, sort: str, page_number):
             share_count=Count("post_id", distinct=True),
             chat_count=Count("post__chat_id", distinct=True),
             last_shared=Max("post__created_at"),
-            first_shared=Min("post__created_at"),
         )
     )
     if sort == "newest":
         groups = groups.order_by("-last_shared", "g_study", "g_link")
     else:
         groups = groups.order_by("-share_count", "-last_shared", "g_study", "g_link")
-    page = Paginator(groups, RESOURCES_PER_PAGE).get_page(page_number)
-    rows = list(page.object_list)
+    page, rows = _page_of_groups(groups, page_number)
     if not rows:
-        page.object_list = []
         return page
     study_ids = {row["g_study"] for row in rows if row["g_study"]}
     link_ids = {row["g_link"] for row in rows if row["g_link"]}
@@ -474,14 +500,21 @@ def shared_resources(*, series: str, kind: str, sort: str, page_number):
         if link.study_id:
             studies[link.study_id] = link.study
 
-    # The first post sharing each row (DISTINCT ON the row, earliest first).
-    first_shares = {}
-    for share in (
+    # The first post sharing each row (DISTINCT ON the row, earliest first),
+    # then its place in its chat's transcript, counted for those posts only
+    # (in the first query PostgreSQL would count it for every share).
+    first_share_ids = [
+        share.pk for share in
         _group_keys(shares.filter(in_page))
-        .select_related("post__author", "post__chat__series")
-        .annotate(post_position=position_in_chat("post__"))
         .order_by("g_study", "g_link", "post__created_at", "post__external_id")
         .distinct("g_study", "g_link")
+        .only("pk")
+    ]
+    first_shares = {}
+    for share in (
+        _group_keys(PostLink.objects.filter(pk__in=first_share_ids))
+        .select_related("post__author", "post__chat__series")
+        .annotate(post_position=position_in_chat("post__"))
     ):
         post = share.post
         post.transcript_url = (

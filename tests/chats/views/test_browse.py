@@ -573,7 +573,12 @@ def test_resources_are_paginated_by_fifty(client):
     for n in range(51):
         PostLinkFactory(post=PostFactory(chat=chat), link=LinkFactory())
     assert len(client.get("/resources/").context["resources"]) == 50
-    assert len(client.get("/resources/", {"page": 2}).context["resources"]) == 1
+    second = client.get("/resources/", {"page": 2})
+    assert len(second.context["resources"]) == 1
+    assert second.context["page"].paginator.num_pages == 2
+    for odd in ("99", "0", "x"):  # past the end: the last page; not a number: the first
+        page = client.get("/resources/", {"page": odd}).context["page"]
+        assert page.number == (2 if odd == "99" else 1)
 
 
 def test_resources_query_count_does_not_grow(client, django_assert_num_queries):
@@ -585,7 +590,8 @@ def test_resources_query_count_does_not_grow(client, django_assert_num_queries):
                 PostLinkFactory(post=PostFactory(chat=chat), link=LinkFactory())
 
     fill(3, "few")
-    # series choices, count, rows, links, first sharers, chats
+    # series choices, rows (with their total), links, first shares, their
+    # place in the transcripts, chats
     with django_assert_num_queries(6):
         client.get("/resources/")
     fill(30, "many")
