@@ -14,6 +14,7 @@ import subprocess
 import sys
 import warnings
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +74,24 @@ def drop_database(name: str) -> None:
     connected to it: see ``use_database``)."""
     with connection.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def on_database(name: str):
+    """This process's connections on database ``name`` for the block."""
+    previous = use_database(name)
+    try:
+        yield
+    finally:
+        use_database(previous)
+
+
+def vacuum_analyze(name: str) -> None:
+    """VACUUM ANALYZE database ``name``: the statistics and visibility map
+    autovacuum gives an archive soon after its writes (a benchmark database
+    is queried seconds after it was filled, before autovacuum came by)."""
+    with on_database(name), connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
 
 
 def use_database(name: str) -> str:

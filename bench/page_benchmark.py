@@ -64,8 +64,9 @@ from _common import (  # noqa: E402
     machine_facts,
     markdown_table,
     ms,
+    on_database,
     results_file,
-    use_database,
+    vacuum_analyze,
 )
 from django.conf import settings  # noqa: E402
 from generate_chat import Generator  # noqa: E402
@@ -262,7 +263,6 @@ def main() -> None:
     facts = machine_facts()
     with log.open("a") as out:
         out.write(f"{' '.join(sys.argv)}\n{facts}\ncommit {git_head()}\n")
-    home = settings.DATABASES["default"]["NAME"]
     name, env = bench_database("pagebench")
     rows, sizes_seen = [], {}
     try:
@@ -273,6 +273,7 @@ def main() -> None:
             env.pop("DJANGO_SETTINGS_MODULE", None)
             started = time.perf_counter()
             slugs = fill(args.sizes, env, folder, log)
+            vacuum_analyze(name)
             subprocess.run([sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"],
                            env=env, cwd=ROOT, check=True)
             (static_root / "bench").mkdir()
@@ -316,10 +317,9 @@ def main() -> None:
                     measurements[size, "uncached"] = hey(page, expect=200, **common)
 
             if args.profile:
-                use_database(name)
-                profile_renders(f"/chats/{slugs[max(slugs)]}/{query}", log)
+                with on_database(name):
+                    profile_renders(f"/chats/{slugs[max(slugs)]}/{query}", log)
     finally:
-        use_database(home)
         if not args.keep:
             drop_database(name)
 
@@ -347,16 +347,12 @@ def main() -> None:
 
 def post_counts(name: str, slugs: dict[int, str]) -> dict[int, int]:
     """Posts of each chat as imported (the generator adds the host's questions)."""
-    from django.db import connections
+    from django.db import connection
 
-    previous = use_database(name)
-    try:
-        with connections["default"].cursor() as cursor:
-            cursor.execute("SELECT c.slug, count(p.id) FROM chats_chat c LEFT JOIN chats_post p ON p.chat_id = c.id "
-                           "GROUP BY c.slug")
-            by_slug = dict(cursor.fetchall())
-    finally:
-        use_database(previous)
+    with on_database(name), connection.cursor() as cursor:
+        cursor.execute("SELECT c.slug, count(p.id) FROM chats_chat c LEFT JOIN chats_post p ON p.chat_id = c.id "
+                       "GROUP BY c.slug")
+        by_slug = dict(cursor.fetchall())
     return {size: by_slug[slug] for size, slug in slugs.items()}
 
 
