@@ -16,6 +16,7 @@ memory samples go to bench/results/import-<size>.log.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -106,4 +107,6 @@ def main(sizes: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main([int(arg) for arg in sys.argv[1:]] or [100_000])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("sizes", type=int, nargs="*", default=[100_000], help="posts per capture (default 100000)")
+    main(parser.parse_args().sizes)
