@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
@@ -78,8 +79,6 @@ class ChatQuerySet(models.QuerySet):
         series' hosts) and ``asker_data`` (authors of the posts that asked its
         questions, in question order, possibly repeated). ``chats.browse``
         picks the first list that is not empty."""
-        from django.contrib.postgres.expressions import ArraySubquery
-
         def person(prefix: str) -> JSONObject:
             public_post = Post.objects.filter(
                 author=models.OuterRef(f"{prefix}id"),

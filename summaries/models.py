@@ -61,7 +61,9 @@ class Summary(models.Model):
 
     def get_absolute_url(self) -> str:
         """The WordPress-style permalink /YYYY/MM/DD/slug/, dated in the
-        site's timezone (settings.TIME_ZONE) like the old blog's links."""
+        site's timezone (settings.TIME_ZONE) like the old blog's links. Only
+        a published summary answers there; a draft, without a publish time,
+        gets today's date (localtime(None) is now), a URL that answers 404."""
         day = timezone.localtime(self.published_at)
         return reverse("summaries:detail", kwargs={
             "year": f"{day.year:04d}", "month": f"{day.month:02d}", "day": f"{day.day:02d}", "slug": self.slug,

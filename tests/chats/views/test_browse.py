@@ -498,7 +498,8 @@ def shared(hidden_and_scheduled):
     bad = LinkFactory(url="javascript:alert(1)", domain="", title="")
 
     def share(chat, link, author=None, minute=0):
-        post = PostFactory(chat=chat, author=author or AuthorFactory(), created_at=chat.start + timedelta(minutes=minute))
+        post = PostFactory(chat=chat, author=author or AuthorFactory(),
+                           created_at=chat.start + timedelta(minutes=minute))
         PostLinkFactory(post=post, link=link)
         return post
 
