@@ -348,6 +348,12 @@ def test_series_page(client, hidden_and_scheduled):
     assert_no_hidden_content(html)
 
 
+def test_empty_archive_and_series_say_so(client):
+    SeriesFactory(hashtag="newseries", name="A new series")
+    assert "No chats are archived yet." in html_of(client.get("/archive/"))
+    assert "No #newseries chat is archived yet." in html_of(client.get("/series/newseries/"))
+
+
 def test_unknown_series_is_not_found(client):
     assert client.get("/series/nope/").status_code == 404
 
@@ -580,6 +586,10 @@ def test_resources_are_paginated_by_fifty(client):
     for odd in ("99", "0", "x"):  # past the end: the last page; not a number: the first
         page = client.get("/resources/", {"page": odd}).context["page"]
         assert page.number == (2 if odd == "99" else 1)
+    # The filters stay in the pagination links.
+    assert 'href="?kind=link&amp;sort=newest&amp;page=2"' in html_of(
+        client.get("/resources/", {"kind": "link", "sort": "newest"})
+    )
 
 
 def test_resources_query_count_does_not_grow(client, django_assert_num_queries):
