@@ -210,8 +210,10 @@ class PostQuerySet(models.QuerySet):
         """The posts of ``chat`` that its question-ordered transcript lists:
         all but the retweets of a post of the same chat (those are folded into
         their original, "retweeted by N")."""
-        same_chat_original = Post.objects.filter(pk=models.OuterRef("repost_of_id"), chat=chat)
-        return self.filter(chat=chat).exclude(models.Exists(same_chat_original))
+        # A LEFT JOIN on the original's primary key, not NOT EXISTS: with
+        # stale statistics PostgreSQL planned the anti-join as a nested loop
+        # over the chat's posts squared (38 s for 20,000 posts).
+        return self.filter(chat=chat).filter(models.Q(repost_of__isnull=True) | ~models.Q(repost_of__chat=chat))
 
     def with_transcript_context(self) -> PostQuerySet:
         """Each post with ``question_label`` and ``reply_to_handle`` (the

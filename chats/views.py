@@ -4,18 +4,16 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 from django.utils.safestring import mark_safe
 
 from chats import chat_transcript as transcript
 from chats.charts import activity_chart
-from chats.models import Chat, Post
+from chats.models import Chat
 from chats.services import chat_stats
 from chats.search import SearchForm, run_search
 from chats.services.transcripts import transcript_document
@@ -73,9 +71,7 @@ def chat_detail(request, slug: str):
         "outline": outline,
         "questions": outline.questions,
         "summary": summary,
-        "summary_url": _url_of(summary),
-        "series_url": _reverse_if_routed("chats:series", hashtag=chat.series.hashtag),
-        "tags": [(tag, _reverse_if_routed("chats:tag", slug=tag.slug)) for tag in outline.tags],
+        "tags": outline.tags,
         "order": order,
         "page_number": page_number,
         "unassigned_anchor": transcript.UNASSIGNED_ANCHOR,
@@ -90,20 +86,6 @@ def chat_detail(request, slug: str):
     # Browsers ask again each time (cheap: a 304), so an import shows at once.
     patch_cache_control(response, no_cache=True)
     return response
-
-
-def _reverse_if_routed(name: str, **kwargs) -> str:
-    """The URL of a page another part of the site may not route yet (series
-    and tag pages), else "" (then the header shows plain text)."""
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return ""
-
-
-def _url_of(obj) -> str:
-    get_url = getattr(obj, "get_absolute_url", None)
-    return get_url() if get_url is not None else ""
 
 
 def chat_transcript_json(request, slug: str):

@@ -47,14 +47,27 @@ def top_participants(chat: Chat, limit: int = TOP_PARTICIPANTS) -> list[Author]:
         )
         return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
 
-    return list(
+    # The top authors are chosen first (a GROUP BY over the chat's posts),
+    # and only theirs get the received counts: annotated beside Count(), the
+    # correlated subqueries joined the GROUP BY key and ran once per post,
+    # which took minutes on a chat of 2,000 posts.
+    top = (
         Author.objects.filter(posts__chat=chat)
+        .annotate(chat_posts=Count("posts"))
+        .order_by("-chat_posts", "handle", "pk")
+        .values("pk")[:limit]
+    )
+    own_posts = (
+        Post.objects.filter(chat=chat, author=OuterRef("pk")).order_by().values("author").annotate(n=Count("pk")).values("n")
+    )
+    return list(
+        Author.objects.filter(pk__in=Subquery(top))
         .annotate(
-            post_count=Count("posts"),
+            post_count=Coalesce(Subquery(own_posts, output_field=IntegerField()), Value(0)),
             replies_received=received("reply_to"),
             retweets_received=received("repost_of"),
         )
-        .order_by("-post_count", "handle", "pk")[:limit]
+        .order_by("-post_count", "handle", "pk")
     )
 
 
