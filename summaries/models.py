@@ -38,6 +38,19 @@ class Summary(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)
     comments_open = models.BooleanField(default=True)
+    # Drafting: when the system last wrote the body, and when a person last
+    # edited it (a later draft never overwrites an edited body unasked).
+    drafted_at = models.DateTimeField(null=True, blank=True)
+    body_edited_at = models.DateTimeField(null=True, blank=True)
+    # The page body rendered once by a worker (on publish and every change)
+    # and served as stored; stale when the chat's content_version moves on.
+    rendered_html = models.TextField(blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    rendered_chat_version = models.PositiveIntegerField(default=0)
+    # Where it came from on the old WordPress blog: ?p=<id> links and old
+    # permalinks keep working, and a re-import updates instead of duplicating.
+    wp_post_id = models.PositiveBigIntegerField(null=True, blank=True)
+    legacy_path = models.CharField(max_length=500, blank=True, help_text="The old blog's path, e.g. /2018/05/03/chat-116/.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -46,7 +59,11 @@ class Summary(models.Model):
     class Meta:
         ordering = ["-published_at", "-created_at"]
         verbose_name_plural = "summaries"
+        permissions = [("publish_summary", "Can publish, schedule and unpublish summaries")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["wp_post_id"], condition=models.Q(wp_post_id__isnull=False), name="summary_unique_wp_post_id"
+            ),
             # The WordPress-style permalink /YYYY/MM/DD/slug/ needs the slug to
             # be unique; old blogs kept them unique site-wide too.
             models.UniqueConstraint(fields=["slug"], name="summary_unique_slug"),
@@ -93,13 +110,22 @@ class Comment(models.Model):
     body = models.TextField()
     body_html = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Not auto_now_add: comments brought from the old blog keep their dates.
+    created_at = models.DateTimeField(default=timezone.now)
+    wp_comment_id = models.PositiveBigIntegerField(null=True, blank=True, help_text="Its id on the old blog.")
     ip_hash = models.CharField(max_length=64, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["created_at"]
         indexes = [models.Index(fields=["summary", "status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["summary", "wp_comment_id"],
+                condition=models.Q(wp_comment_id__isnull=False),
+                name="comment_unique_wp_id_in_summary",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.author_name} on {self.summary}"
