@@ -250,6 +250,9 @@ def run_search(data: dict, page_number, *, chat_page_size: int) -> SearchResults
             continue
         post.snippet = highlight(post.headline)
         post.chat_page = post.position_in_chat // chat_page_size + 1
+        # The chat page lists posts by question by default; this page number
+        # is of its time order, which also shows retweets.
+        post.chat_url = f"{post.chat.get_absolute_url()}?order=time&page={post.chat_page}#{post.anchor}"
         posts.append(post)
     page.object_list = posts
     return SearchResults(page=page, posts=posts, count=len(candidate_ids), capped=capped, cap=cap)

@@ -287,7 +287,7 @@ def test_result_links_to_the_post_in_its_chat(client, make_post):
 
     html = html_of(search(client, q="caregivers"))
 
-    assert f'href="/chats/hcsmca-116/#{post.anchor}"' in html
+    assert f'href="/chats/hcsmca-116/?order=time&amp;page=1#{post.anchor}"' in html
 
 
 def test_result_beyond_the_first_chat_page_links_to_its_page(client, make_post, monkeypatch):
@@ -302,10 +302,10 @@ def test_result_beyond_the_first_chat_page_links_to_its_page(client, make_post, 
     html = html_of(search(client, q="caregivers"))
 
     # late is the 6th post in time order (page 2 of 3 posts); early the 1st.
-    assert f'href="/chats/hcsmca-116/?page=2#post-{late.external_id}"' in html
-    assert f'href="/chats/hcsmca-116/#post-{early.external_id}"' in html
-    # The chat's page does show it there.
-    page_2 = html_of(client.get("/chats/hcsmca-116/", {"page": 2}))
+    assert f'href="/chats/hcsmca-116/?order=time&amp;page=2#post-{late.external_id}"' in html
+    assert f'href="/chats/hcsmca-116/?order=time&amp;page=1#post-{early.external_id}"' in html
+    # The chat's page in time order does show it there.
+    page_2 = html_of(client.get("/chats/hcsmca-116/", {"order": "time", "page": 2}))
     assert f'id="post-{late.external_id}"' in page_2
 
 
