@@ -65,3 +65,25 @@ def archive_site():
     from tests.browser.site_data import build_archive_site
 
     return build_archive_site()
+
+
+@pytest.fixture
+def tokyo_page():
+    """Like `page`, but the browser believes it is in Tokyo (Playwright's
+    timezone_id): for what the reader's own timezone changes. Request it
+    after the fixtures that write to the database."""
+    if not Path(CHROMIUM).is_file():
+        reason = f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install chromium; `make test` does it as root)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(timezone_id="Asia/Tokyo")
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        yield page
+        browser.close()
