@@ -2,45 +2,13 @@
 the summaries issue)."""
 from __future__ import annotations
 
-import nh3
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 
 from chats.models import Chat
 from summaries.models import Summary
-
-# What a summary body may hold once sanitised: text formatting, headings below
-# the page's h1, lists, quotes, code, tables, links and images. No scripts,
-# styles, forms, frames or event handlers (nh3 drops what is not listed).
-ALLOWED_TAGS = {
-    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "i", "u", "s", "sub", "sup", "small",
-    "mark", "abbr", "cite", "q", "blockquote", "code", "pre", "kbd", "ul", "ol", "li", "dl", "dt", "dd",
-    "a", "img", "figure", "figcaption", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
-}
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "abbr": {"title"},
-    "th": {"scope", "colspan", "rowspan"},
-    "td": {"colspan", "rowspan"},
-    "ol": {"start"},
-}
-
-
-def sanitised_body(body_html: str) -> str:
-    """``body_html`` cleaned at render time: no write-time sanitiser exists
-    yet, so stored HTML is not trusted. Links get rel="nofollow ugc noopener"
-    and only http(s) and mailto URLs survive."""
-    return mark_safe(nh3.clean(
-        body_html or "",
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow ugc noopener",
-        clean_content_tags={"script", "style"},
-    ))
+from summaries.sanitise import clean_summary_html
 
 
 def summary_detail(request, year: str, month: str, day: str, slug: str):
@@ -59,6 +27,7 @@ def summary_detail(request, year: str, month: str, day: str, slug: str):
         "summary": summary,
         "chat": chat,
         "author_name": author_name,
-        "body": sanitised_body(summary.body_html),
+        # No write-time sanitiser stored body_html yet: clean it on the way out.
+        "body": clean_summary_html(summary.body_html),
         "tags": summary.tags.all(),
     })
