@@ -234,7 +234,7 @@ def test_series_feed_query_count_does_not_grow_with_items(client, hcsmca, django
 
 # --- the sitemap -------------------------------------------------------------------
 
-def test_sitemap_lists_home_and_archived_public_chats(client, chats):
+def test_sitemap_lists_reader_pages_and_archived_public_chats(client, chats):
     response = client.get("/sitemap.xml")
 
     assert response.status_code == 200
@@ -243,7 +243,10 @@ def test_sitemap_lists_home_and_archived_public_chats(client, chats):
         url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod") for url in root.findall(f"{SITEMAP}url")
     }
     paths = {loc.split("://testserver", 1)[1] for loc in entries}
-    assert paths == {"/", "/chats/hcsmca-116/", "/chats/hcsmca-115/", "/chats/hcldr-300/"}
+    assert paths == {
+        "/", "/archive/", "/resources/", "/archive/2019/", "/series/hcsmca/", "/series/hcldr/",
+        "/chats/hcsmca-116/", "/chats/hcsmca-115/", "/chats/hcldr-300/",
+    }
     newer = chats["newer"]
     newer.refresh_from_db()
     [newer_lastmod] = [lastmod for loc, lastmod in entries.items() if loc.endswith("/chats/hcsmca-116/")]
