@@ -6,6 +6,8 @@ moderation arrive with their own services.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +17,15 @@ from taggit.managers import TaggableManager
 class SummaryQuerySet(models.QuerySet):
     def published(self) -> SummaryQuerySet:
         return self.filter(status=Summary.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def search(self, query) -> SummaryQuerySet:
+        """Summaries whose title, excerpt or Markdown body match ``query``, a
+        web-search-style string or a ``SearchQuery``. Uses the stored
+        ``search_vector`` (GIN index); no ranking, no visibility filter (chain
+        ``published()`` for readers)."""
+        if not isinstance(query, SearchQuery):
+            query = SearchQuery(query, search_type="websearch", config="english")
+        return self.filter(search_vector=query)
 
 
 class Summary(models.Model):
@@ -53,6 +64,17 @@ class Summary(models.Model):
     legacy_path = models.CharField(max_length=500, blank=True, help_text="The old blog's path, e.g. /2018/05/03/chat-116/.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The title weighs most in the ranking, then the excerpt, then the body
+    # (its Markdown source: the rendered HTML would index tag names).
+    search_vector = models.GeneratedField(
+        expression=(
+            SearchVector("title", weight="A", config="english")
+            + SearchVector("excerpt", weight="B", config="english")
+            + SearchVector("body_markdown", weight="C", config="english")
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     objects = SummaryQuerySet.as_manager()
 
@@ -60,6 +82,7 @@ class Summary(models.Model):
         ordering = ["-published_at", "-created_at"]
         verbose_name_plural = "summaries"
         permissions = [("publish_summary", "Can publish, schedule and unpublish summaries")]
+        indexes = [GinIndex(fields=["search_vector"], name="summary_search_vector_gin")]
         constraints = [
             models.UniqueConstraint(
                 fields=["wp_post_id"], condition=models.Q(wp_post_id__isnull=False), name="summary_unique_wp_post_id"
@@ -75,6 +98,22 @@ class Summary(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def reader_chat(self):
+        """The chat summarised, when readers may see it (archived and
+        public), else None: a summary never links to a hidden or scheduled
+        chat. Load ``chat`` with the summary (select_related)."""
+        chat = self.chat
+        if chat is None or chat.status != chat.Status.ARCHIVED or chat.visibility != chat.Visibility.PUBLIC:
+            return None
+        return chat
+
+    @property
+    def author_name(self) -> str:
+        if self.author is None:
+            return ""
+        return self.author.get_full_name() or self.author.get_username()
 
     def get_absolute_url(self) -> str:
         """The WordPress-style permalink /YYYY/MM/DD/slug/, dated in the
