@@ -1,0 +1,1 @@
+"""Writes for summaries. Each service is ``<thing>_<verb>(*, ...)`` and runs in one transaction."""
