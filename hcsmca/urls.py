@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from chats.health import healthz
 from chats.sitemaps import SITEMAPS
+from summaries.sitemaps import SITEMAPS as SUMMARY_SITEMAPS
 
 admin.site.site_header = "hcsmca archive"
 admin.site.site_title = "hcsmca archive"
@@ -11,7 +12,7 @@ admin.site.site_title = "hcsmca archive"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": {**SITEMAPS, **SUMMARY_SITEMAPS}}, name="django.contrib.sitemaps.views.sitemap"),
     path("", include("summaries.urls")),
     path("", include("chats.urls")),
 ]

@@ -1,14 +1,88 @@
-"""Summary pages (a permalink for now; lists, comments and feeds arrive with
-the summaries issue)."""
+"""Reader pages of summaries: the permalink and the lists (all, per series,
+per tag, per author, per month).
+
+Readers only ever see published summaries (``Summary.objects.published()``):
+a draft, a scheduled summary or one whose publish time is still ahead answers
+404 and is never listed. Every page reads in a fixed number of queries,
+whatever the number of summaries.
+"""
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from taggit.models import Tag
 
-from chats.models import Chat
+from chats.browse import safe_url, study_identifiers, summary_excerpt
+from chats.models import Question, Series
 from summaries.models import Summary
 from summaries.sanitise import clean_summary_html
+
+SUMMARIES_PER_PAGE = 20
+# Newest first; the primary key breaks ties between equal publish times.
+ORDERING = ("-published_at", "-pk")
+
+
+def list_rows(queryset):
+    """``queryset`` of summaries ready for ``summaries/includes/summary_rows.html``:
+    author and chat read in the same query, the tsvector and the long sources left out."""
+    return (
+        queryset.select_related("author", "chat__series")
+        .defer("search_vector", "body_markdown", "rendered_html")
+        .order_by(*ORDERING)
+    )
+
+
+def _paginate(request, queryset):
+    """The page of summaries the request asks for (a count and a page: two
+    queries), each with ``short`` (its excerpt or the start of its body)."""
+    page = Paginator(list_rows(queryset), SUMMARIES_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for summary in page.object_list:
+        summary.short = summary_excerpt(summary)
+    return page
+
+
+def _neighbours(summary: Summary) -> tuple[Summary | None, Summary | None]:
+    """The published summaries of the same series just before and just after
+    ``summary`` (by publish time, then id): two queries, none without a series."""
+    if summary.chat is None:
+        return None, None
+    same_series = (
+        Summary.objects.published()
+        .filter(chat__series_id=summary.chat.series_id)
+        .exclude(pk=summary.pk)
+        .only("title", "slug", "published_at")
+    )
+    at, pk = summary.published_at, summary.pk
+    previous = (
+        same_series.filter(published_at__lte=at).exclude(published_at=at, pk__gt=pk)
+        .order_by("-published_at", "-pk").first()
+    )
+    following = (
+        same_series.filter(published_at__gte=at).exclude(published_at=at, pk__lt=pk)
+        .order_by("published_at", "pk").first()
+    )
+    return previous, following
+
+
+def _featured_studies(summary: Summary) -> list:
+    studies = list(summary.featured_studies.order_by("title", "pk"))
+    for study in studies:
+        study.identifiers = study_identifiers(study)
+    return studies
+
+
+def _featured_links(summary: Summary) -> list:
+    links = list(summary.featured_links.order_by("-share_count", "url"))
+    for link in links:
+        # Shown as text, never linked, unless http(s).
+        link.safe_url = safe_url(link.url)
+    return links
 
 
 def summary_detail(request, year: str, month: str, day: str, slug: str):
@@ -16,18 +90,69 @@ def summary_detail(request, year: str, month: str, day: str, slug: str):
     published = timezone.localtime(summary.published_at)
     if (published.year, published.month, published.day) != (int(year), int(month), int(day)):
         raise Http404("No summary at this date.")
-    chat = summary.chat
     # A summary of a chat readers may not see does not link to it.
-    if chat is not None and not (chat.status == Chat.Status.ARCHIVED and chat.visibility == Chat.Visibility.PUBLIC):
-        chat = None
-    author_name = ""
-    if summary.author is not None:
-        author_name = summary.author.get_full_name() or summary.author.get_username()
+    chat = summary.reader_chat
+    questions = list(Question.objects.filter(chat=chat).order_by("position", "label")) if chat else []
+    previous, following = _neighbours(summary)
     return render(request, "summaries/summary_detail.html", {
         "summary": summary,
         "chat": chat,
-        "author_name": author_name,
+        "series": summary.chat.series if summary.chat else None,
+        "author_name": summary.author_name,
         # No write-time sanitiser stored body_html yet: clean it on the way out.
         "body": clean_summary_html(summary.body_html),
         "tags": summary.tags.all(),
+        "studies": _featured_studies(summary),
+        "links": _featured_links(summary),
+        "questions": questions,
+        "previous": previous,
+        "next": following,
     })
+
+
+def summary_list(request):
+    return render(request, "summaries/summary_list.html", {
+        "page": _paginate(request, Summary.objects.published()),
+    })
+
+
+def series_summaries(request, hashtag: str):
+    series = get_object_or_404(Series, hashtag=hashtag)
+    page = _paginate(request, Summary.objects.published().filter(chat__series=series))
+    return render(request, "summaries/summary_list.html", {"page": page, "series": series})
+
+
+def tag_summaries(request, tag: str):
+    tag_row = get_object_or_404(Tag, slug=tag)
+    page = _paginate(request, Summary.objects.published().filter(tags=tag_row))
+    if not page.paginator.count:
+        # A tag only drafts (or chats) carry is not shown as a summary list.
+        raise Http404("No published summary has this tag.")
+    return render(request, "summaries/summary_list.html", {"page": page, "tag": tag_row})
+
+
+def author_summaries(request, username: str):
+    user = get_object_or_404(get_user_model(), **{get_user_model().USERNAME_FIELD: username})
+    page = _paginate(request, Summary.objects.published().filter(author=user))
+    if not page.paginator.count:
+        # Only people who published a summary have a page: the list of
+        # accounts stays private.
+        raise Http404("No published summary by this author.")
+    name = user.get_full_name() or user.get_username()
+    return render(request, "summaries/summary_list.html", {"page": page, "author": user, "author_name": name})
+
+
+def month_summaries(request, year: str, month: str):
+    """The old blog's month archive, /YYYY/MM/: summaries published that
+    month in the site's timezone (settings.TIME_ZONE), like the permalinks."""
+    year_number, month_number = int(year), int(month)
+    if not (1 <= month_number <= 12 and 1 <= year_number <= 9998):
+        raise Http404("No such month.")
+    zone = timezone.get_default_timezone()
+    start = datetime(year_number, month_number, 1, tzinfo=zone)
+    end = datetime(year_number + month_number // 12, month_number % 12 + 1, 1, tzinfo=zone)
+    page = _paginate(request, Summary.objects.published().filter(published_at__gte=start, published_at__lt=end))
+    if not page.paginator.count:
+        raise Http404("No summary published that month.")
+    return render(request, "summaries/summary_list.html", {"page": page, "month": start.date()})
+

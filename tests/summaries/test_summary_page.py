@@ -44,7 +44,8 @@ def test_summary_page(client, summary):
     assert '<a href="/chats/hcsmca-116/">#hcsmca 116: Trusting health information online</a>' in html
     assert '<h2>Takeaways</h2>' in html
     assert '<a href="https://example.org/x" rel="nofollow ugc noopener">sources</a>' in html
-    assert "<li>Trust</li>" in html and "<li>Health literacy</li>" in html
+    assert '<li><a rel="tag" href="/summaries/tags/trust/">Trust</a></li>' in html
+    assert '<li><a rel="tag" href="/summaries/tags/health-literacy/">Health literacy</a></li>' in html
     assert "<title>What we learned about trust · #hcsmca archive</title>" in html
     assert html.count("<h1") == 1
 
@@ -108,6 +109,7 @@ def test_summary_without_chat_or_author(client):
 
 
 def test_summary_page_query_count(client, summary, django_assert_num_queries):
-    # the summary (author and chat joined) and its tags
-    with django_assert_num_queries(2):
+    # the summary (author and chat joined), its tags, featured studies and
+    # links, the chat's questions, the previous and the next of the series
+    with django_assert_num_queries(7):
         assert client.get(summary.get_absolute_url()).status_code == 200
