@@ -231,7 +231,7 @@ def test_each_post_links_its_author_page_and_platform_profile(client, discussion
 
     assert '<a class="author" href="/people/twitter/nurse_jo/">Jo Tremblay, RN <span class="handle">@nurse_jo</span></a>' in item
     assert ('<a class="profile-link" href="https://twitter.com/nurse_jo" rel="nofollow ugc noopener" '
-            'aria-label="@nurse_jo on Twitter / X">profile</a>') in item
+            'aria-label="profile of @nurse_jo on Twitter / X">profile</a>') in item
 
 
 @pytest.mark.django_db
