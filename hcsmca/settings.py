@@ -175,6 +175,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Redis redelivers an unacknowledged task after this many seconds: it must be
 # longer than the longest import.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "7200"))}
+# Beat (tools/run.py runs the worker with --beat): scheduled summaries go out
+# within a minute of their time (summaries.services.publishing).
+CELERY_BEAT_SCHEDULE = {
+    "summaries-publish-due": {"task": "summaries.publish_due", "schedule": 60.0},
+}
 
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG and SECRET_KEY != _DEV_SECRET_KEY)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -27,6 +27,12 @@ def chats_content_touch(*, chat_ids: Iterable[int | None]) -> int:
     ids = {chat_id for chat_id in chat_ids if chat_id is not None}
     if not ids:
         return 0
-    return Chat.objects.filter(pk__in=ids).update(
+    bumped = Chat.objects.filter(pk__in=ids).update(
         content_version=F("content_version") + 1, content_changed_at=timezone.now()
     )
+    # The stored summary pages show these chats' numbers: rebuild them after
+    # commit (imported here: summaries depend on chats, not the other way).
+    from summaries.services.rendering import summaries_rerender_for_chats_later
+
+    summaries_rerender_for_chats_later(ids)
+    return bumped
