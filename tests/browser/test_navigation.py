@@ -59,7 +59,8 @@ def test_header_search_to_the_post_a_result_names(live_server, archive_site, pag
     expect(hits).to_have_count(1)
     hits.first.locator("a.permalink").click()
     chat_url = re.escape(archive_site.chat.get_absolute_url())
-    expect(page).to_have_url(re.compile(rf"{chat_url}(\?page=\d+)?#{post.anchor}$"))
+    # Any order or page of the transcript, as long as it holds the post.
+    expect(page).to_have_url(re.compile(rf"{chat_url}(\?[^#]*)?#{post.anchor}$"))
     assert target_id(page) == post.anchor
     expect(page.locator(f"#{post.anchor}")).to_be_in_viewport()
     expect(page.locator(f"#{post.anchor} .post-text")).to_contain_text("study behind a claim")
