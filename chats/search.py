@@ -11,26 +11,35 @@ hashtag) stays cheap:
    kept (LIMIT/OFFSET in the database);
 3. the posts of that page with their highlighted snippet (``ts_headline``) and
    the page of their chat's transcript they are on.
+
+Published summaries are searched too (``Summary.search_vector``, title first):
+on the first page of results only, the best ``SUMMARY_HITS`` in one more query,
+shown above the posts. The series, chat and date filters apply to them (the
+date is the publish date); the author and question filters are about posts,
+so with either set no summary is shown.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django import forms
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Func, OuterRef, Q, Subquery, TextField, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from chats.models import Chat, Post
+from summaries.models import Summary
 
 # How many of the most recent matches are ranked at most.
 SEARCH_CAP = 1000
 RESULTS_PER_PAGE = 20
+# How many summaries the first page of results shows, best first.
+SUMMARY_HITS = 5
 
 # ts_headline marks matches with these; the snippet is escaped in Python and
 # only then are they turned into <mark> tags (characters of the Unicode private
@@ -148,11 +157,12 @@ def filter_q(data: dict) -> Q:
     return conditions
 
 
-def headline_source():
-    """The post's text as ts_headline gets it: "<" as LT_SENTINEL, the
-    sentinels of the text itself removed (PostgreSQL's translate())."""
+def headline_source(text=None):
+    """The post's text (or the expression ``text``) as ts_headline gets it:
+    "<" as LT_SENTINEL, the sentinels of the text itself removed
+    (PostgreSQL's translate())."""
     return Func(
-        F("text"),
+        F("text") if text is None else text,
         Value("<" + START_SENTINEL + STOP_SENTINEL + LT_SENTINEL),
         Value(LT_SENTINEL),
         function="translate",
@@ -171,6 +181,53 @@ def highlight(headline: str) -> str:
     return mark_safe(html)
 
 
+def summary_filter_q(data: dict) -> Q | None:
+    """The filters of a valid form as they apply to summaries, or None when
+    a filter only posts have (author, question) is set."""
+    if data.get("author") or data.get("question"):
+        return None
+    conditions = Q()
+    if data.get("series"):
+        conditions &= Q(chat__series__hashtag__iexact=data["series"])
+    if data.get("chat"):
+        conditions &= Q(chat__slug=data["chat"])
+    if data.get("from"):
+        conditions &= Q(published_at__gte=datetime.combine(data["from"], time.min, tzinfo=UTC))
+    if data.get("to") and data["to"] < date.max:
+        conditions &= Q(published_at__lt=datetime.combine(data["to"] + timedelta(days=1), time.min, tzinfo=UTC))
+    return conditions
+
+
+def search_summaries(data: dict, query: SearchQuery) -> list[Summary]:
+    """The best ``SUMMARY_HITS`` published summaries for a valid form's
+    ``cleaned_data``, each with ``snippet`` (its excerpt and body around the
+    matches, escaped, matches in <mark>): one query. Drafts and scheduled
+    summaries never match (``published()``)."""
+    conditions = summary_filter_q(data)
+    if conditions is None:
+        return []
+    text = Concat(F("excerpt"), Value(" "), F("body_markdown"), output_field=TextField())
+    rows = list(
+        Summary.objects.published()
+        .search(query)
+        .filter(conditions)
+        .select_related("author")
+        .only("title", "slug", "published_at", "author__username", "author__first_name", "author__last_name")
+        .annotate(
+            rank=SearchRank(F("search_vector"), query),
+            headline=SearchHeadline(
+                headline_source(text), query, config="english",
+                start_sel=START_SENTINEL, stop_sel=STOP_SENTINEL,
+                max_words=40, min_words=15, max_fragments=0,
+            ),
+        )
+        .order_by("-rank", "-published_at", "-pk")[:SUMMARY_HITS]
+    )
+    for summary in rows:
+        summary.snippet = highlight(summary.headline)
+    return rows
+
+
 @dataclass
 class SearchResults:
     page: Page
@@ -178,6 +235,7 @@ class SearchResults:
     count: int
     capped: bool
     cap: int
+    summaries: list[Summary] = field(default_factory=list)
 
     @property
     def cap_display(self) -> str:
@@ -205,8 +263,9 @@ def run_search(data: dict, page_number, *, chat_page_size: int) -> SearchResults
 
     paginator = Paginator(candidate_ids, RESULTS_PER_PAGE)
     page = paginator.get_page(page_number)
+    summaries = search_summaries(data, query) if page.number == 1 else []
     if not candidate_ids:
-        return SearchResults(page=page, posts=[], count=0, capped=False, cap=cap)
+        return SearchResults(page=page, posts=[], count=0, capped=False, cap=cap, summaries=summaries)
 
     # 2. Rank the candidates; keep the ids of the page shown, in rank order.
     offset = (page.number - 1) * RESULTS_PER_PAGE
@@ -255,4 +314,6 @@ def run_search(data: dict, page_number, *, chat_page_size: int) -> SearchResults
         post.chat_url = f"{post.chat.get_absolute_url()}?order=time&page={post.chat_page}#{post.anchor}"
         posts.append(post)
     page.object_list = posts
-    return SearchResults(page=page, posts=posts, count=len(candidate_ids), capped=capped, cap=cap)
+    return SearchResults(
+        page=page, posts=posts, count=len(candidate_ids), capped=capped, cap=cap, summaries=summaries
+    )

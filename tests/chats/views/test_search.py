@@ -360,11 +360,11 @@ def test_uncapped_count_is_exact(client, make_post):
 
 def test_query_count_does_not_grow_with_results(client, django_assert_max_num_queries, make_post):
     """Candidate ids, the ranked ids of the page, the page's posts (with their
-    snippet and their place in their chat): 3 queries, whatever the number of
-    results (one of slack)."""
-    def queries_for_a_results_page() -> int:
-        with django_assert_max_num_queries(4) as captured:
-            response = search(client, q="privacy", author="")
+    snippet and their place in their chat), and on the first page the best
+    summaries: 4 queries, whatever the number of results (one of slack)."""
+    def queries_for_a_results_page(**params) -> int:
+        with django_assert_max_num_queries(5) as captured:
+            response = search(client, q="privacy", author="", **params)
         return len(captured.captured_queries), len(hit_ids(response))
 
     authors = [AuthorFactory() for _ in range(3)]
@@ -379,5 +379,8 @@ def test_query_count_does_not_grow_with_results(client, django_assert_max_num_qu
         make_post(f"Privacy again {n} #hcsmca", author=AuthorFactory(), chat=other_chat, question=question)
     many, shown = queries_for_a_results_page()
     assert shown == 20
+    second_page, shown = queries_for_a_results_page(page=2)
+    assert shown == 10
 
-    assert few == many == 3
+    assert few == many == 4
+    assert second_page == 3  # summaries are shown on the first page only
