@@ -137,6 +137,7 @@ PAGES = {
     "chat-time-order": lambda site: f"{site.chat.get_absolute_url()}?order=time",
     "participant": lambda site: site.participant.get_absolute_url(),
     "resources": lambda site: reverse("chats:resources"),
+    "summaries": lambda site: reverse("summaries:list"),
     "summary": lambda site: site.summary.get_absolute_url(),
     "search": lambda site: f"{reverse('chats:search')}?q={SEARCH_WORD}",
     "search-error": lambda site: f"{reverse('chats:search')}?q=-spam",
