@@ -1,9 +1,9 @@
 """The summary page's body, rendered once by a worker and served as stored.
 
 ``summary_render`` turns the Markdown into sanitised HTML (body_html) and
-stores the whole page fragment (rendered_html): the text, the featured links
-and studies, and the chat's statistics and activity chart, which are the
-expensive part. It records the chat's ``content_version`` it was built from,
+stores the page fragment (rendered_html): the text and the chat's
+statistics and activity chart, the expensive part (the featured links and
+studies are few and the page template shows them). It records the chat's ``content_version`` it was built from,
 so a later import or question change (which bumps that version, see
 chats.services.content) makes the stored copy stale; the rebuild is queued
 from there (``summaries_rerender_for_chats_later``). Until a worker has
@@ -25,9 +25,8 @@ from chats import chat_transcript
 from chats.charts import activity_chart
 from chats.models import Chat, Question
 from chats.services import chat_stats
-from chats.services.chat_stats import study_identifier
 from summaries.models import Summary
-from summaries.sanitise import summary_markdown_to_html
+from summaries.sanitise import clean_summary_html, summary_markdown_to_html
 
 logger = logging.getLogger(__name__)
 
@@ -37,40 +36,21 @@ def _chat_shows_stats(chat: Chat | None) -> bool:
     return chat is not None and chat.status == Chat.Status.ARCHIVED and chat.visibility == Chat.Visibility.PUBLIC
 
 
-def _featured_studies(summary: Summary) -> list:
-    studies = []
-    for study in summary.featured_studies.prefetch_related("links").order_by("pk"):
-        links = sorted(study.links.all(), key=lambda link: link.pk)
-        url = next((link.url for link in links if link.url.lower().startswith(("http://", "https://"))), "")
-        if not url and study.doi:
-            url = f"https://doi.org/{study.doi}"
-        kind, identifier = "", ""
-        for attribute, name in (("doi", "DOI"), ("pmid", "PMID"), ("pmcid", "PMCID"), ("arxiv_id", "arXiv")):
-            if getattr(study, attribute):
-                kind, identifier = name, getattr(study, attribute)
-                break
-        study.url = url
-        study.identifier = f"{kind} {identifier}".strip()
-        study.label = study.title or (links[0].title if links and links[0].title else "") or url or study.identifier
-        studies.append(study)
-    return studies
-
-
-def _featured_links(summary: Summary) -> list:
-    links = list(summary.featured_links.select_related("study").order_by("pk"))
-    for link in links:
-        link.safe_url = link.url if link.url.lower().startswith(("http://", "https://")) else ""
-        link.study_kind, link.study_identifier = study_identifier(link)
-    return links
+def summary_body_html(summary: Summary) -> str:
+    """The summary's text as sanitised HTML. Its Markdown is the source when
+    it was written here (drafted, or edited in the admin) or when there is no
+    HTML; a summary brought from the old blog has only HTML, cleaned again."""
+    written_here = summary.drafted_at is not None or summary.body_edited_at is not None
+    if summary.body_markdown.strip() and (written_here or not summary.body_html.strip()):
+        return str(summary_markdown_to_html(summary.body_markdown))
+    return str(clean_summary_html(summary.body_html))
 
 
 def build_rendered_body(summary: Summary, body_html: str) -> str:
     """The page fragment for ``summary`` whose sanitised text is ``body_html``."""
     chat = summary.chat
     context = {
-        "body_html": mark_safe(body_html),  # already cleaned by summary_markdown_to_html
-        "featured_studies": _featured_studies(summary),
-        "featured_links": _featured_links(summary),
+        "body_html": mark_safe(body_html),  # cleaned by summary_body_html (nh3)
         "show_stats": _chat_shows_stats(chat),
     }
     if context["show_stats"]:
@@ -102,7 +82,7 @@ def summary_render(*, summary_id: int) -> Summary | None:
         # they are computed leaves the stored copy marked stale, not fresh.
         chat = Chat.objects.select_related("series").filter(pk=summary.chat_id).first()
         summary.chat = chat
-        body_html = str(summary_markdown_to_html(summary.body_markdown))
+        body_html = summary_body_html(summary)
         rendered = build_rendered_body(summary, body_html)
         now = timezone.now()
         # update(), not save(): updated_at (the chat page's ETag, and the
@@ -135,7 +115,7 @@ def summary_stored_body(summary: Summary) -> SafeString:
     worker's job, queued by whatever made it stale)."""
     if summary_is_fresh(summary):
         return mark_safe(summary.rendered_html)  # built from our templates and nh3-cleaned HTML
-    return mark_safe(build_rendered_body(summary, str(summary_markdown_to_html(summary.body_markdown))))
+    return mark_safe(build_rendered_body(summary, summary_body_html(summary)))
 
 
 def summaries_rerender_for_chats(*, chat_ids: Iterable[int]) -> list[int]:
