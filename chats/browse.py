@@ -30,6 +30,7 @@ from django.utils.text import Truncator
 from taggit.models import Tag, TaggedItem
 
 from chats.models import Author, Chat, Link, Post, PostLink, Series, Study
+from chats.safe_urls import http_url as safe_url
 from chats.schedule import next_occurrence
 from chats.transcript_pages import page_of, position_in_chat
 from chats.views import POSTS_PER_PAGE as TRANSCRIPT_PAGE_SIZE
@@ -53,11 +54,6 @@ VIDEO_DOMAINS = (
 def public_posts():
     """Posts readers may see: those of public, archived chats."""
     return Post.objects.filter(chat__status=Chat.Status.ARCHIVED, chat__visibility=Chat.Visibility.PUBLIC)
-
-
-def safe_url(url: str) -> str:
-    """``url`` when it is http(s), else "" (shown as text, never linked)."""
-    return url if (url or "").lower().startswith(("http://", "https://")) else ""
 
 
 def series_zone(series: Series) -> ZoneInfo:

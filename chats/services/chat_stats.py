@@ -10,6 +10,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, JSONObject, TruncMinute
 
 from chats.models import Author, Chat, Link, Post, PostLink
+from chats.safe_urls import http_url
 
 TOP_PARTICIPANTS = 10
 TOP_RESOURCES = 25
@@ -103,8 +104,7 @@ def shared_resources(chat: Chat, limit: int = TOP_RESOURCES) -> list[Link]:
         data = link.first_sharer_data or None
         link.first_sharer = None
         link.study_kind, link.study_identifier = study_identifier(link)
-        # Stored links are normalised http(s) URLs; anything else is shown, not linked.
-        link.safe_url = link.url if link.url.lower().startswith(("http://", "https://")) else ""
+        link.safe_url = http_url(link.url)
         if data:
             created_at = data.get("created_at")
             link.first_sharer = FirstSharer(

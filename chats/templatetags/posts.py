@@ -5,7 +5,11 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from chats.safe_urls import http_url
+
 register = template.Library()
+
+register.filter("http_url", http_url)
 
 # Stop at whitespace and at characters that end a sentence rather than a URL.
 URL_RE = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]}]", re.IGNORECASE)
