@@ -295,6 +295,8 @@ class Post(models.Model):
         ]
         indexes = [
             models.Index(fields=["chat", "created_at"]),
+            # Participants per chat and the chats a participant joined, read from the index alone.
+            models.Index(fields=["chat", "author"]),
             models.Index(fields=["platform", "reply_to_external_id"]),
             models.Index(fields=["platform", "repost_of_external_id"]),
             models.Index(fields=["platform", "quote_of_external_id"]),
