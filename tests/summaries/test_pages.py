@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from chats.models import Chat
 from summaries.models import Summary
+from summaries.services.rendering import summary_render
 from summaries.views import SUMMARIES_PER_PAGE
 from tests.factories import (
     ChatFactory, LinkFactory, QuestionFactory, SeriesFactory, StudyFactory, SummaryFactory,
@@ -153,7 +154,8 @@ def test_comments_block_is_empty_for_now(client, summary):
 
 def _make_full_summaries(chat, author, n: int) -> Summary:
     """``n`` published summaries of ``chat``'s series, each with tags, studies,
-    links; returns one in the middle."""
+    links; returns one in the middle, its body rendered and stored as the
+    worker does on publishing (readers are then served the stored copy)."""
     for k in range(n):
         QuestionFactory(chat=chat, label=f"T{k + 1}")
     rows = []
@@ -163,7 +165,7 @@ def _make_full_summaries(chat, author, n: int) -> Summary:
         row.featured_studies.add(StudyFactory())
         row.featured_links.add(LinkFactory())
         rows.append(row)
-    return rows[n // 2]
+    return summary_render(summary_id=rows[n // 2].pk)
 
 
 @pytest.mark.parametrize("n", [3, 30])
