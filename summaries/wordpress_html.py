@@ -215,7 +215,12 @@ class _MarkdownWriter(HTMLParser):
     def handle_data(self, data):
         if self.skip:
             return
-        self.line.append(data if self.pre or self.code else _escape(data))
+        if self.pre:
+            self.line.append(data)
+            return
+        # Line ends in HTML text are spaces; only <br> breaks a line.
+        data = re.sub(r"\s+", " ", data)
+        self.line.append(data if self.code else _escape(data))
 
 
 def _escape(text: str) -> str:

@@ -186,6 +186,17 @@ def transcript_import(
     """
     outcome = ImportOutcome()
     try:
+        wordpress = _is_wordpress_export(sources, requested_format)
+    except ImportFailed as exc:
+        return _failed(outcome, exc.error)
+    if wordpress:
+        # The old blog's posts, not a transcript: they become summaries.
+        # Imported here, not at the top: summaries' service imports this module.
+        from summaries.services.wxr_import import wordpress_import
+
+        return wordpress_import(sources=sources, series_hashtag=series_hashtag, strict=strict, dry_run=dry_run,
+                                progress=progress)
+    try:
         with transaction.atomic():
             load = _Load(outcome, import_row=import_row, progress=progress, strict=strict)
             load.run(sources, requested_format=requested_format, chat_slug=chat_slug,
@@ -203,6 +214,23 @@ def transcript_import(
         return _failed(outcome, {"record": None, "message": f"the database refused the data: {exc}".strip()})
     outcome.close_report()
     return outcome
+
+
+def _is_wordpress_export(sources: Sequence[SourceFile], requested_format: str) -> bool:
+    """``--format wxr``, or every file is a WordPress export (WXR) by its head.
+    A WXR file among transcripts is refused: each goes its own way."""
+    if requested_format == "wxr":
+        return True
+    if requested_format not in {"", "auto"} or not sources:
+        return False
+    from summaries.wxr import sniff
+
+    found = [sniff(_head(source)) for source in sources]
+    if all(found):
+        return True
+    if any(found):
+        raise ImportFailed("a WordPress export (WXR) cannot be imported together with transcripts: import it alone")
+    return False
 
 
 def _import_or_record_crash(row: Import, **kwargs) -> ImportOutcome:

@@ -79,6 +79,8 @@ class Command(BaseCommand):
             f"created {outcome.created}, updated {outcome.updated}, unchanged {outcome.unchanged}, "
             f"skipped {outcome.skipped}, chats {', '.join(outcome.chats) or '-'}"
         )
+        if hasattr(outcome, "comment_line"):  # a WordPress export: its comments and authors too
+            self.stderr.write(outcome.comment_line())
         if outcome.first_post_at:
             self.stderr.write(f"posts from {outcome.first_post_at:%Y-%m-%d %H:%M} to {outcome.last_post_at:%Y-%m-%d %H:%M} UTC")
         if outcome.new_chats:
