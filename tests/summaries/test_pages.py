@@ -287,3 +287,15 @@ def test_hostile_titles_excerpts_and_tag_names_are_escaped(client, chat, author)
 def test_site_nav_links_to_the_summaries(client, chat):
     html = html_of(client.get("/"))
     assert '<a href="/summaries/">Summaries</a>' in html
+
+
+def test_tag_with_unicode_letters_has_a_working_list_and_feed(client, summary):
+    summary.tags.add("Santé publique")
+    slug = summary.tags.get(name="Santé publique").slug
+
+    html = html_of(client.get(summary.get_absolute_url()))
+    list_url = f"/summaries/tags/{slug}/"
+
+    assert list_url in html or list_url.replace("é", "%C3%A9") in html
+    assert listed_titles(client.get(list_url)) == ["What we learned about trust"]
+    assert client.get(f"/feeds/summaries/tags/{slug}.atom").status_code == 200
