@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The old blog's ?p=<id> links and permalinks (last: it acts on 404s).
+    "summaries.legacy.LegacyLinksMiddleware",
 ]
 
 ROOT_URLCONF = "hcsmca.urls"
