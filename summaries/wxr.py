@@ -147,6 +147,10 @@ def parse(stream: BinaryIO, *, default_timezone: tzinfo = UTC) -> Iterator[WxrRe
         try:
             parser.Parse(chunk, not chunk)
         except expat.ExpatError as exc:
+            if not reader.saw_root:
+                raise WxrFormatError(
+                    f"not a WordPress export (WXR): the file is not XML (line {exc.lineno}, column {exc.offset}: "
+                    f"{expat.ErrorString(exc.code)})") from exc
             raise WxrFormatError(
                 f"not well-formed XML at line {exc.lineno}, column {exc.offset}: {expat.ErrorString(exc.code)}",
                 record=reader.item_number or None,

@@ -126,6 +126,7 @@ def test_entities_are_refused_before_expansion():
      "wxr_version"),
     (b"<rss xmlns:wp='http://wordpress.org/export/1.2/'><channel><wp:wxr_version>1.2</wp:wxr_version>",
      "not well-formed"),
+    (b'{"id_str": "1", "text": "a tweet"}\n', "not a WordPress export (WXR): the file is not XML (line 1"),
 ])
 def test_files_that_are_not_wxr(document, message):
     with pytest.raises(WxrFormatError) as caught:

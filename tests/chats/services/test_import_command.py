@@ -168,12 +168,12 @@ def test_dry_run_of_a_bad_file_exits_1(tmp_path, row_counts):
     assert row_counts() == before
 
 
-def test_format_without_a_parser_exits_1(small_chat_path, row_counts):
+def test_a_transcript_read_as_wxr_exits_1(small_chat_path, row_counts):
     before = row_counts()
 
     document, _ = run_failing_command(small_chat_path, "--format", "wxr")
 
-    assert "the 'wxr' format is not supported yet" in document["errors"][0]["message"]
+    assert "not a WordPress export (WXR)" in document["errors"][0]["message"]
     assert without_import_rows(row_counts()) == without_import_rows(before)
 
 

@@ -361,11 +361,11 @@ def test_a_file_without_one_readable_record_fails_as_a_whole(archive_with_data, 
     assert row_counts() == archive_with_data
 
 
-def test_format_without_a_parser_is_refused(small_chat, archive_with_data, row_counts):
-    # WordPress exports (wxr) belong to the summaries: the one name without a parser.
+def test_a_transcript_read_as_a_wordpress_export_is_refused(small_chat, archive_with_data, row_counts):
+    # WordPress exports (wxr) belong to the summaries (summaries.services.wxr_import).
     outcome = run_import(small_chat, requested_format="wxr")
 
-    assert_failed(outcome, record=None, message_has=["the 'wxr' format is not supported yet", "twitter-v1"])
+    assert_failed(outcome, record=None, message_has=["not a WordPress export (WXR): the file is not XML"])
     assert row_counts() == archive_with_data
 
 
