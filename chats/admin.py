@@ -12,6 +12,7 @@ from chats.models import Author, Chat, Import, Link, Post, Question, Series, Stu
 from chats.services.content import chats_content_touch
 from chats.services.questions import post_question_set
 from chats.tasks import import_transcript
+from summaries.admin_views import chat_draft_summary, draft_summaries
 
 
 # Django 6's default now: a bare domain typed in a URL field means https.
@@ -89,6 +90,12 @@ class ChatAdmin(ChangesChatPages, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["hosts"]
     inlines = [QuestionInline]
+    # Moderators draft a chat's summary from here (summaries/admin_views.py).
+    actions = [draft_summaries]
+
+    def get_urls(self):
+        draft = self.admin_site.admin_view(lambda request, object_id: chat_draft_summary(self, request, object_id))
+        return [path("<int:object_id>/draft-summary/", draft, name="chats_chat_draft_summary"), *super().get_urls()]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("series").annotate(post_count=Count("posts"))

@@ -20,7 +20,7 @@ from taggit.models import Tag
 from chats.browse import safe_url, study_identifiers, summary_excerpt
 from chats.models import Question, Series
 from summaries.models import Summary
-from summaries.sanitise import clean_summary_html
+from summaries.services.rendering import summary_stored_body
 
 SUMMARIES_PER_PAGE = 20
 # Newest first; the primary key breaks ties between equal publish times.
@@ -99,8 +99,8 @@ def summary_detail(request, year: str, month: str, day: str, slug: str):
         "chat": chat,
         "series": summary.chat.series if summary.chat else None,
         "author_name": summary.author_name,
-        # No write-time sanitiser stored body_html yet: clean it on the way out.
-        "body": clean_summary_html(summary.body_html),
+        # Rendered and sanitised once by a worker, live while that copy is stale.
+        "body": summary_stored_body(summary),
         "tags": summary.tags.all(),
         "studies": _featured_studies(summary),
         "links": _featured_links(summary),

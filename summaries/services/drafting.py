@@ -310,6 +310,17 @@ def _free_slug(base: str, exclude_pk: int | None = None) -> str:
     return slug
 
 
+def summary_to_draft(chat_id: int) -> Summary | None:
+    """The summary a new draft of the chat would write into: its latest."""
+    return Summary.objects.filter(chat_id=chat_id).order_by("-created_at", "-pk").first()
+
+
+def draft_needs_confirmation(summary: Summary | None) -> bool:
+    """Drafting into ``summary`` would replace words a person wrote (or a
+    published text): ask first."""
+    return summary is not None and (summary.body_edited_at is not None or summary.status == Summary.Status.PUBLISHED)
+
+
 def summary_draft(*, chat_id: int, overwrite: bool = False, requested_by=None) -> Summary:
     """Write a draft of the chat's summary: a new Summary when the chat has
     none, else a refresh of its latest one's body.
@@ -321,12 +332,8 @@ def summary_draft(*, chat_id: int, overwrite: bool = False, requested_by=None) -
 
     with transaction.atomic():
         chat = Chat.objects.select_related("series").get(pk=chat_id)
-        summary = (
-            Summary.objects.select_for_update().filter(chat=chat).order_by("-created_at", "-pk").first()
-        )
-        if summary is not None and not overwrite and (
-            summary.body_edited_at is not None or summary.status == Summary.Status.PUBLISHED
-        ):
+        summary = Summary.objects.select_for_update().filter(chat=chat).order_by("-created_at", "-pk").first()
+        if not overwrite and draft_needs_confirmation(summary):
             raise BodyEditedError(summary)
 
         material = read_draft_material(chat)

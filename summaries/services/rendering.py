@@ -128,7 +128,7 @@ def summaries_rerender_for_chats(*, chat_ids: Iterable[int]) -> list[int]:
 
 # --- queuing (after commit; a broker that is down only delays the stored copy) --------
 
-def _send(task, *args) -> None:
+def send_task(task, *args) -> None:
     try:
         task.delay(*args)
     except Exception:  # kombu/redis errors vary by transport
@@ -139,7 +139,7 @@ def _send(task, *args) -> None:
 def summary_render_later(summary_id: int) -> None:
     from summaries.tasks import render_summary
 
-    transaction.on_commit(lambda: _send(render_summary, summary_id))
+    transaction.on_commit(lambda: send_task(render_summary, summary_id))
 
 
 def summaries_rerender_for_chats_later(chat_ids: Iterable[int]) -> None:
@@ -152,7 +152,7 @@ def summaries_rerender_for_chats_later(chat_ids: Iterable[int]) -> None:
         if with_summaries:
             from summaries.tasks import rerender_for_chats
 
-            _send(rerender_for_chats, with_summaries)
+            send_task(rerender_for_chats, with_summaries)
 
     if ids:
         transaction.on_commit(send)

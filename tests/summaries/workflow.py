@@ -52,3 +52,17 @@ def staff_not_moderator(django_user_model):
 
 def moderators_group() -> Group:
     return Group.objects.get(name="Moderators")
+
+
+@pytest.fixture
+def eager_tasks():
+    """Tasks queued by the code under test run at once, in this process (the
+    real-worker path is tests/integration/test_draft_worker.py)."""
+    from hcsmca.celery import app
+
+    # The CELERY_ namespace of the Django settings applies to these keys too.
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    try:
+        yield
+    finally:
+        app.conf.CELERY_TASK_ALWAYS_EAGER = False
