@@ -16,6 +16,7 @@ from django.core.management import call_command
 from chats.models import Import
 from chats.services.imports import SourceFile, import_run, transcript_import
 from summaries.models import Comment, Summary
+from summaries.sanitise import summary_markdown_to_html
 from summaries.services.wxr_import import legacy_path, wordpress_import
 from tests.factories import ChatFactory, SeriesFactory, SummaryFactory
 
@@ -89,6 +90,17 @@ def test_the_body_is_sanitised_html_and_editable_markdown():
     markdown = summary.body_markdown
     assert markdown.startswith("We talked about **trust**.\\\nWhere do people look first?")
     assert "[the study](https://example.org/study)" in markdown and "javascript" not in markdown
+
+
+def test_the_markdown_renders_back_to_the_same_structure():
+    """The renderer rebuilds body_html from body_markdown (raw HTML off):
+    what it gives must still be the post."""
+    run(BLOG)
+    rendered = str(summary_markdown_to_html(Summary.objects.get(wp_post_id=101).body_markdown))
+    assert rendered.startswith("<p>We talked about <strong>trust</strong>.<br>\nWhere do people look first?</p>")
+    assert '<a href="https://example.org/study" rel="nofollow ugc noopener">the study</a>' in rendered
+    assert '<img src="https://blog.example.org/trust.png" alt="A chart">' in rendered
+    assert "&lt;" not in rendered
 
 
 def test_authors_become_inactive_users_with_their_display_names():
