@@ -23,16 +23,22 @@ from chats.feeds import ARCHIVE_NAME
 from chats.models import Series
 from summaries.models import Summary
 from summaries.sanitise import clean_summary_html
+from summaries.services.rendering import summary_body_html
 
 FEED_ITEMS = 50
 
 
 def summary_feed_html(summary: Summary) -> str:
     """The item's content: the excerpt (plain text, escaped) when there is
-    one, else the body, sanitised."""
+    one, else the body: as the worker stored it (body_html) when that copy
+    is at least as new as the summary, else rendered now from its source
+    (summaries.services.rendering), sanitised either way."""
     if summary.excerpt.strip():
         return linebreaks(escape(summary.excerpt.strip()))
-    return str(clean_summary_html(summary.body_html))
+    stored = summary.rendered_at is not None and summary.rendered_at >= summary.updated_at
+    if stored:
+        return str(clean_summary_html(summary.body_html))
+    return summary_body_html(summary)
 
 
 class SummariesRssFeed(Feed):
@@ -61,7 +67,7 @@ class SummariesRssFeed(Feed):
             Summary.objects.published()
             .select_related("author")
             .prefetch_related("tags")
-            .defer("search_vector", "body_markdown", "rendered_html")
+            .defer("search_vector", "rendered_html")
             .order_by("-published_at", "-pk")
         )
 

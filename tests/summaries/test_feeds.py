@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from summaries.models import Summary
+from summaries.services.rendering import summary_render
 from tests.factories import ChatFactory, SeriesFactory, SummaryFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +104,20 @@ def test_item_content_is_the_excerpt_else_the_sanitised_body(client, summaries):
     assert entries["Older"]["link"] == "http://testserver/2019/01/18/older/"
     assert entries["Older"]["author"] == "Sam Moderator"
     assert sorted(entries["Newer"]["categories"]) == ["Privacy", "Trust"]
+
+
+def test_body_written_in_markdown_is_rendered_until_the_worker_stores_it(client, author):
+    written = SummaryFactory(chat=ChatFactory(), author=author, slug="md", published_at=JANUARY, excerpt="",
+                             body_markdown="New **words** <script>x</script>", body_html="",
+                             drafted_at=JANUARY)
+    [entry] = atom_entries(client.get("/feeds/summaries.atom"))
+    assert entry["summary"].strip() == "<p>New <strong>words</strong> &lt;script&gt;x&lt;/script&gt;</p>"
+
+    summary_render(summary_id=written.pk)
+    # A change the worker has not rendered yet, without touching updated_at: the stored copy is served.
+    Summary.objects.filter(pk=written.pk).update(body_markdown="Changed later, not rendered yet")
+    [entry] = atom_entries(client.get("/feeds/summaries.atom"))
+    assert entry["summary"].strip() == "<p>New <strong>words</strong> &lt;script&gt;x&lt;/script&gt;</p>"
 
 
 def test_hostile_title_excerpt_and_tag_stay_text(client, author):
