@@ -161,6 +161,12 @@ class _Load:
         self.authors: dict[str, WxrAuthor] = {}
         self.users: dict[str, object] = {}
         self.chat_ids: set[int] = set()
+        # Every chat by (series hashtag, number), read once: posts name
+        # chats often, and an archive holds a few thousand at most.
+        self.chat_numbers: dict[tuple[str, int], int] = {
+            (hashtag.lower(), number): pk
+            for hashtag, number, pk in Chat.objects.values_list("series__hashtag", "number", "pk")
+        }
         self.items = 0
         self.bytes_total = 0
         self.bytes_done = 0
@@ -320,10 +326,9 @@ class _Load:
         for text in (title, body):
             candidates = [(m["hashtag"].lower(), int(m["number"])) for m in SERIES_CHAT.finditer(text)]
             candidates += [(self.default_series, int(m["number"])) for m in PLAIN_CHAT.finditer(text)]
-            for hashtag, number in list(dict.fromkeys(candidates))[:10]:
-                chat_id = Chat.objects.filter(series__hashtag=hashtag, number=number).values_list("pk", flat=True).first()
-                if chat_id is not None:
-                    return chat_id
+            for candidate in candidates:
+                if candidate in self.chat_numbers:
+                    return self.chat_numbers[candidate]
         return None
 
     def _tags(self, summary: Summary, item: WxrItem, created: bool) -> bool:
@@ -366,6 +371,10 @@ class _Load:
             is_new = comment is None
             if is_new:
                 comment = Comment(summary=summary, wp_comment_id=raw.wp_id)
+            # Replies usually follow what they answer: their parent is known now.
+            parent = by_id.get(raw.parent_id) if raw.parent_id else None
+            if is_new and parent is not None:
+                comment.parent = parent
             if self._fill_comment(comment, raw, kind, summary) or is_new:
                 comment.save()
                 changed = True
