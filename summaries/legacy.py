@@ -1,6 +1,6 @@
 """The old blog's links keep working (issue 5).
 
-- ``/?p=123`` (WordPress's plain links, and what its shortlinks led to):
+- ``/?p=123`` and ``/index.php?p=123`` (WordPress's plain links, and what its shortlinks led to):
   301 to the permalink of the summary imported from post 123 when it is
   published, else 404.
 - An old permalink that is not this site's (``/wp-6-1-font-size-scale/``, or
@@ -19,6 +19,8 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from summaries.models import Summary
 
 LEGACY_METHODS = {"GET", "HEAD"}
+# WordPress answered ?p= on its front page and on index.php alike.
+POST_ID_PATHS = {"/", "/index.php"}
 
 
 class LegacyLinksMiddleware:
@@ -26,7 +28,7 @@ class LegacyLinksMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method in LEGACY_METHODS and request.path_info == "/" and "p" in request.GET:
+        if request.method in LEGACY_METHODS and request.path_info in POST_ID_PATHS and "p" in request.GET:
             return post_id_redirect(request.GET["p"])
         response = self.get_response(request)
         if response.status_code == 404 and request.method in LEGACY_METHODS:

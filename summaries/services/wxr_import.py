@@ -18,6 +18,10 @@ What becomes what, and why:
 - Counts are per post: ``created`` and ``updated`` summaries (a summary is
   updated when it or one of its comments changed), ``unchanged`` and
   ``skipped`` items. Comments are counted apart (``comments_*``).
+- Comments keep their threads (wp:comment_parent), statuses (1 approved,
+  0 pending, spam, trash removed) and kinds (comment, pingback, trackback);
+  their body is Markdown like those written here, their body_html the
+  cleaned WordPress HTML. Old IP addresses are not carried over.
 - A re-import finds its summaries by ``wp_post_id`` and its comments by
   (summary, ``wp_comment_id``): it updates, never duplicates. A body edited
   here since (``body_edited_at``) is kept.
@@ -402,14 +406,17 @@ class _Load:
 
     def _fill_comment(self, comment: Comment, raw: WxrComment, kind: str, summary: Summary) -> bool:
         status = COMMENT_STATUS.get(raw.approved.lower(), Comment.Status.PENDING)
+        body_html = str(clean_comment_html(wordpress_to_html(raw.content)))
         values = {
             "kind": kind,
             "status": status,
             "author_name": plain_text(raw.author_name)[:200] or "Anonymous",
             "author_email": _email(raw.author_email),
             "author_url": _url(raw.author_url),
-            "body": raw.content,
-            "body_html": str(clean_comment_html(wordpress_to_html(raw.content))),
+            # Like a summary's: the source as Markdown, since comments written
+            # here are Markdown and would be re-rendered from it.
+            "body": html_to_markdown(body_html),
+            "body_html": body_html,
             "created_at": raw.created_at or summary.published_at or datetime.now(UTC),
         }
         changed = False

@@ -40,6 +40,9 @@ def test_post_id_links_keep_working_with_other_parameters(client, imported):
     response = client.get("/", {"p": "101", "replytocom": "11"})
     assert (response.status_code, response["Location"]) == (301, "/2018/05/02/chat-116-trust/")
     assert client.head("/?p=101").status_code == 301
+    response = client.get("/index.php?p=101")
+    assert (response.status_code, response["Location"]) == (301, "/2018/05/02/chat-116-trust/")
+    assert client.get("/index.php").status_code == 404
 
 
 @pytest.mark.parametrize("query", [
