@@ -292,7 +292,8 @@ class _Reader:
         if login:
             self.ready.append(WxrAuthor(
                 login=login, display_name=fields.get("wp:author_display_name", "").strip(),
-                email=fields.get("wp:author_email", "").strip(), first_name=fields.get("wp:author_first_name", "").strip(),
+                email=fields.get("wp:author_email", "").strip(),
+                first_name=fields.get("wp:author_first_name", "").strip(),
                 last_name=fields.get("wp:author_last_name", "").strip(),
             ))
 

@@ -213,8 +213,10 @@ class _Load:
             self.progress(self.items, self.bytes_done, self.bytes_total)
         if skipped_types:
             self.outcome.skipped_types.update(skipped_types)
-            listed = ", ".join(f"{count} {kind}" for kind, count in sorted(skipped_types.items(), key=lambda kv: (-kv[1], kv[0])))
-            self.outcome.report(None, f"{prefix}skipped {sum(skipped_types.values())} items that are not posts: {listed}")
+            ordered = sorted(skipped_types.items(), key=lambda kind_count: (-kind_count[1], kind_count[0]))
+            listed = ", ".join(f"{count} {kind}" for kind, count in ordered)
+            total = sum(skipped_types.values())
+            self.outcome.report(None, f"{prefix}skipped {total} items that are not posts: {listed}")
 
     def _site(self, site: WxrSite, prefix: str) -> None:
         self.outcome.wxr_versions.append(site.wxr_version)
@@ -358,7 +360,8 @@ class _Load:
     def _comments(self, summary: Summary, item: WxrItem, prefix: str) -> bool:
         if item.broken_comments:
             self.outcome.comments_skipped += item.broken_comments
-            self.outcome.report(item.record, f"{prefix}post {item.wp_id}: {item.broken_comments} comments without an id skipped")
+            self.outcome.report(
+                item.record, f"{prefix}post {item.wp_id}: {item.broken_comments} comments without an id skipped")
         if not item.comments:
             return False
         stored = {c.wp_comment_id: c for c in summary.comments.filter(wp_comment_id__isnull=False)}

@@ -150,7 +150,8 @@ def test_comments_keep_threads_statuses_kinds_and_dates():
     }
     first = summary.comments.get(wp_comment_id=11)
     assert first.created_at == datetime(2018, 5, 3, 13, 0, tzinfo=UTC)
-    assert (first.author_name, first.author_email, first.author_url) == ("Ana", "ana@example.org", "https://ana.example.org/")
+    assert (first.author_name, first.author_email, first.author_url) == (
+        "Ana", "ana@example.org", "https://ana.example.org/")
     assert first.body == "Great chat!\n\nThanks **all**.\n"
     assert first.body_html == "<p>Great chat!</p>\n<p>Thanks <b>all</b>.</p>"
     assert first.ip_hash == ""  # old addresses are not carried over

@@ -192,4 +192,5 @@ def test_html_to_markdown():
             '<img src="https://e.org/i.png" alt="chart"><script>bad()</script>')
     assert html_to_markdown(html) == (
         "## Takeaways\n\nWe **trust** *sources*, see [this](https://e.org/a%20b) and that.\n\n- one\n\n- two\n\n"
-        "   1. inner\n\n> Quoted \\*text\\* `<b>`\n\n```\ncode\n  kept\n```\n\na\\\nb\n\n![chart](https://e.org/i.png)\n")
+        "   1. inner\n\n> Quoted \\*text\\* `<b>`\n\n```\ncode\n  kept\n```\n\n"
+        "a\\\nb\n\n![chart](https://e.org/i.png)\n")
