@@ -23,8 +23,10 @@ _BLOCK_TAGS = (
     "address|article|aside|blockquote|dd|details|div|dl|dt|fieldset|figcaption|figure|footer|form|h[1-6]|header|hr"
     "|li|main|nav|ol|p|pre|section|table|tbody|td|tfoot|th|thead|tr|ul|iframe|script|style|object|embed|video|audio"
 )
-_STARTS_WITH_BLOCK = re.compile(rf"^\s*</?(?:{_BLOCK_TAGS})\b", re.IGNORECASE)
-_ENDS_WITH_BLOCK = re.compile(rf"</(?:{_BLOCK_TAGS})>\s*$", re.IGNORECASE)
+_BLOCK_OPEN = re.compile(rf"(<(?:{_BLOCK_TAGS})[\s/>])", re.IGNORECASE)
+_BLOCK_CLOSE = re.compile(rf"(</(?:{_BLOCK_TAGS})>)", re.IGNORECASE)
+_STARTS_WITH_BLOCK = re.compile(rf"^</?(?:{_BLOCK_TAGS})[\s/>]", re.IGNORECASE)
+_ENDS_WITH_BLOCK = re.compile(rf"</?(?:{_BLOCK_TAGS})(?:\s[^>]*)?/?>$", re.IGNORECASE)
 # Shortcodes are markers around content ([caption]<img> text[/caption]) or
 # stand-ins for content this site does not have ([gallery ids=...]): the
 # markers go, what they wrap stays.
@@ -43,20 +45,22 @@ def wordpress_to_html(content: str) -> str:
 
 
 def autop(text: str) -> str:
-    """A small ``wpautop``: blank lines separate paragraphs, a single line
-    break is a <br>, and chunks that already are blocks stay as they are
-    (text inside <pre> is left alone)."""
+    """A small ``wpautop``: block-level tags stand apart (as wpautop puts
+    them), blank lines separate paragraphs, a single line break in a
+    paragraph is a <br>, and the blocks stay as they are (text inside <pre>
+    is left alone)."""
     pieces = _PRE.split(text)
     out = []
     for index, piece in enumerate(pieces):
         if index % 2:  # a <pre> block, kept verbatim
             out.append(piece)
             continue
+        piece = _BLOCK_CLOSE.sub("\\1\n\n", _BLOCK_OPEN.sub("\n\n\\1", piece))
         for chunk in re.split(r"\n\s*\n", piece):
             chunk = chunk.strip()
             if not chunk:
                 continue
-            if _STARTS_WITH_BLOCK.match(chunk) and _ENDS_WITH_BLOCK.search(chunk):
+            if _STARTS_WITH_BLOCK.match(chunk) or _ENDS_WITH_BLOCK.search(chunk):
                 out.append(chunk)
             else:
                 out.append("<p>" + re.sub(r"(?<!<br>)(?<!<br />)(?<!<br/>)\n", "<br />\n", chunk) + "</p>")

@@ -173,6 +173,11 @@ def test_autop_makes_paragraphs_and_line_breaks_but_leaves_blocks_and_pre():
     assert autop("One\nline.\n\nTwo.") == "<p>One<br />\nline.</p>\n<p>Two.</p>"
     assert autop("<ul>\n<li>a</li>\n</ul>\n\nText") == "<ul>\n<li>a</li>\n</ul>\n<p>Text</p>"
     assert autop("<pre>a\n\nb</pre>") == "<pre>a\n\nb</pre>"
+    # A list right after a line of text (no blank line) is still a list.
+    assert autop("Ways:\n<ul>\n\t<li>one</li>\n\t<li>two</li>\n</ul>") == (
+        "<p>Ways:</p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>")
+    assert autop("Before\n<blockquote>Quoted</blockquote>\nAfter") == (
+        "<p>Before</p>\n<blockquote>Quoted</blockquote>\n<p>After</p>")
 
 
 def test_wordpress_to_html_drops_shortcodes_and_block_comments():
