@@ -91,6 +91,9 @@ class _MarkdownWriter(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.blocks: list[str] = []
+        # Blocks that are list items: consecutive ones are joined by one
+        # line break, so the list stays tight (no <p> inside each <li>).
+        self.tight: set[int] = set()
         self.line: list[str] = []
         self.lists: list[list] = []  # [kind, counter]
         self.quote = 0
@@ -114,12 +117,19 @@ class _MarkdownWriter(HTMLParser):
         lines = text.split("\n")
         first = quote + self.prefix + lines[0]
         indent = quote + " " * len(self.prefix)
+        if self.lists and not self.quote:
+            self.tight.add(len(self.blocks))
         self.blocks.append("\n".join([first, *(indent + line for line in lines[1:])]))
         self.prefix = ""
 
     def result(self) -> str:
         self._flush()
-        return "\n\n".join(self.blocks).strip() + ("\n" if self.blocks else "")
+        parts = []
+        for index, block in enumerate(self.blocks):
+            if index:
+                parts.append("\n" if index in self.tight and index - 1 in self.tight else "\n\n")
+            parts.append(block)
+        return "".join(parts).strip() + ("\n" if self.blocks else "")
 
     def _write(self, text: str) -> None:
         if not self.skip:

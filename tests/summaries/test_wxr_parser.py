@@ -196,6 +196,6 @@ def test_html_to_markdown():
             '<blockquote><p>Quoted *text* <code>&lt;b&gt;</code></p></blockquote><pre>code\n  kept</pre><p>a<br>b</p>'
             '<img src="https://e.org/i.png" alt="chart"><script>bad()</script>')
     assert html_to_markdown(html) == (
-        "## Takeaways\n\nWe **trust** *sources*, see [this](https://e.org/a%20b) and that.\n\n- one\n\n- two\n\n"
+        "## Takeaways\n\nWe **trust** *sources*, see [this](https://e.org/a%20b) and that.\n\n- one\n- two\n"
         "   1. inner\n\n> Quoted \\*text\\* `<b>`\n\n```\ncode\n  kept\n```\n\n"
         "a\\\nb\n\n![chart](https://e.org/i.png)\n")
