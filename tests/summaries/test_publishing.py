@@ -84,3 +84,35 @@ def test_publishing_needs_a_slug(moderator):
         summary_publish(summary_id=summary.pk, by=moderator)
     other.delete()
     assert summary_publish(summary_id=summary.pk, by=moderator).slug == "chat-9-trust"
+
+
+def test_readers_never_see_drafts_or_scheduled_summaries_anywhere(client, moderator):
+    chat = ChatFactory()
+    shown = SummaryFactory(chat=chat, title="Shown summary", slug="shown-summary", published_at=timezone.now()
+                           - timedelta(days=1))
+    draft = SummaryFactory(chat=chat, title="Draft summary", slug="draft-summary", status=Summary.Status.DRAFT,
+                           published_at=None)
+    scheduled = SummaryFactory(chat=chat, title="Scheduled summary", slug="scheduled-summary",
+                               status=Summary.Status.DRAFT, published_at=None)
+    summary_publish(summary_id=scheduled.pk, at=timezone.now() + timedelta(days=1), by=moderator)
+    scheduled.refresh_from_db()
+
+    for url in ("/", "/summaries/", "/feeds/summaries.atom", "/feeds/summaries.rss", "/sitemap.xml"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = response.content.decode()
+        assert shown.slug in text or "Shown summary" in text, url
+        assert "draft-summary" not in text and "Draft summary" not in text, url
+        assert "scheduled-summary" not in text and "Scheduled summary" not in text, url
+    for summary in (draft, scheduled):
+        day = timezone.localtime(summary.published_at or timezone.now())
+        assert client.get(f"/{day:%Y/%m/%d}/{summary.slug}/").status_code == 404
+
+
+def test_beat_runs_the_publishing_task_every_minute(settings):
+    from hcsmca.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["summaries-publish-due"]
+    assert entry["schedule"] == 60.0
+    app.loader.import_default_modules()
+    assert app.tasks[entry["task"]] is publish_due
