@@ -166,3 +166,16 @@ def test_staff_who_are_not_moderators_cannot_publish(client, staff_not_moderator
     client.post("/admin/summaries/summary/", {"action": "publish_now", "_selected_action": [summary.pk]})
     summary.refresh_from_db()
     assert summary.status == Summary.Status.DRAFT
+
+
+def test_featured_links_and_studies_are_picked_from_the_chat(moderator_client, demo_chat):
+    from tests.factories import LinkFactory, StudyFactory
+
+    elsewhere_study, elsewhere_link = StudyFactory(doi="10.9999/elsewhere"), LinkFactory(url="https://elsewhere.example/")
+    summary = summary_draft(chat_id=demo_chat.pk)
+    form = moderator_client.get(f"/admin/summaries/summary/{summary.pk}/change/").context["adminform"].form
+    studies = set(form.fields["featured_studies"].queryset.values_list("pk", flat=True))
+    links = set(form.fields["featured_links"].queryset.values_list("url", flat=True))
+    assert studies == set(summary.featured_studies.values_list("pk", flat=True)) and len(studies) == 2
+    assert elsewhere_study.pk not in studies and elsewhere_link.url not in links
+    assert "https://www.cancer.ca/en/support-and-services" in links and len(links) == 4
