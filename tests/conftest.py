@@ -13,7 +13,9 @@ def pytest_configure(config):
     # database). Set before anything sends a task, when Celery builds its routes.
     from hcsmca.celery import app
 
-    app.conf.task_default_queue = f"hcsmca-test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    # The app reads Django settings with the CELERY_ namespace: only the
+    # namespaced key takes (setting `task_default_queue` is silently ignored).
+    app.conf.CELERY_TASK_DEFAULT_QUEUE = f"hcsmca-test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
 @pytest.fixture
