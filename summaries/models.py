@@ -154,10 +154,25 @@ class Comment(models.Model):
     wp_comment_id = models.PositiveBigIntegerField(null=True, blank=True, help_text="Its id on the old blog.")
     ip_hash = models.CharField(max_length=64, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
+    # Why a comment waits (first comment of this email, too many links, a
+    # listed word, a blocked commenter): shown to moderators, not readers.
+    held_reason = models.CharField(max_length=200, blank=True)
+    # sha256 of summary, email and normalised body: the same comment posted
+    # twice is recognised without comparing texts.
+    content_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # A linkback's source page (pingback, trackback, webmention).
+    source_url = models.URLField(max_length=1000, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["summary", "status", "created_at"])]
+        indexes = [
+            models.Index(fields=["summary", "status", "created_at"]),
+            models.Index(fields=["author_email", "status"]),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["summary", "wp_comment_id"],
@@ -168,3 +183,56 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.author_name} on {self.summary}"
+
+
+class CommentSubscription(models.Model):
+    """An email address that asked to hear of replies on a summary: active
+    once confirmed by the link mailed to it; every mail carries the token's
+    one-click unsubscribe link."""
+
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="subscriptions")
+    email = models.EmailField()
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["summary", "email"], name="subscription_unique_email_per_summary"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} on {self.summary}"
+
+
+class BlockedCommenter(models.Model):
+    """A commenter moderators blocked, by email and/or IP hash: their
+    comments wait for moderation."""
+
+    email = models.EmailField(blank=True, db_index=True)
+    ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(email="", ip_hash=""), name="blocked_commenter_has_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email or f"IP {self.ip_hash[:12]}"
+
+
+class ModerationWord(models.Model):
+    """A word or phrase that holds a comment containing it for moderation."""
+
+    word = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["word"]
+
+    def __str__(self) -> str:
+        return self.word

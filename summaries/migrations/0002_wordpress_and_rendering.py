@@ -2,22 +2,15 @@
 
 import django.utils.timezone
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+from chats.migration_helpers import grant_app_permissions_to_moderators
 
 
 def grant_publishing_to_moderators(apps, schema_editor):
     """Moderators publish; staff who are not moderators do not (they get no
     such permission unless someone grants it on purpose)."""
-    app_config = apps.get_app_config("summaries")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, apps=apps)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name="Moderators")
-    group.permissions.add(*Permission.objects.filter(content_type__app_label="summaries"))
-
+    grant_app_permissions_to_moderators(apps, "summaries")
 
 
 class Migration(migrations.Migration):
