@@ -183,6 +183,23 @@ CELERY_BEAT_SCHEDULE = {
     "summaries-publish-due": {"task": "summaries.publish_due", "schedule": 60.0},
 }
 
+# Comments on summaries (summaries/services/comments.py). Plain settings, no
+# environment: moderators change them here.
+COMMENTS_MAX_DEPTH = 5  # WordPress's default; deeper replies attach at this level
+COMMENTS_CLOSE_AFTER_DAYS = 90  # after publication; 0 keeps them open until a moderator closes them
+COMMENTS_MAX_LINKS = 2  # more links than this hold a comment for moderation
+COMMENTS_MIN_SECONDS = 3  # a form sent sooner after it was shown is a robot's
+COMMENTS_MAX_AGE_SECONDS = 4 * 3600  # an older form is refused (replayed or stale)
+# (attempts, seconds): per client IP hash and per email, counted in Redis so
+# that every web process shares them.
+COMMENTS_RATE_LIMIT_IP = (5, 600)
+COMMENTS_RATE_LIMIT_EMAIL = (3, 600)
+COMMENTS_RECENTLY_REMOVED_DAYS = 30  # removed comments stay in the moderation queue this long
+# Mail (comment notifications, subscription links) is sent by Celery tasks;
+# it is printed on the console until a real backend is configured.
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = "hcsmca archive <noreply@localhost>"
+
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG and SECRET_KEY != _DEV_SECRET_KEY)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -196,6 +213,18 @@ if env_bool("DJANGO_BEHIND_HTTPS_PROXY", False):
     SECURE_HSTS_PRELOAD = True
 
 LOGIN_URL = "admin:login"
+
+# Linkbacks (webmention, pingback, trackback; summaries/fetch.py): the source
+# page is fetched by a worker within these limits. Private, loopback and
+# link-local addresses are never fetched; tests against a local server lift
+# that with override_settings only.
+LINKBACK_ALLOW_PRIVATE_ADDRESSES = False
+LINKBACK_FETCH_TIMEOUT = 5  # seconds per connect or read
+LINKBACK_FETCH_TOTAL_TIMEOUT = 15  # seconds for the whole fetch, redirects included
+LINKBACK_FETCH_MAX_BYTES = 1024 * 1024
+LINKBACK_FETCH_MAX_REDIRECTS = 3
+LINKBACK_MAX_REQUEST_BYTES = 64 * 1024  # largest webmention / pingback / trackback request body
+LINKBACK_RATE_LIMIT = (20, 3600)  # requests per client address per this many seconds
 
 LOGGING = {
     "version": 1,

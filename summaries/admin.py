@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from chats.admin import HTTPS_URL_FIELDS
 from chats.models import Link, Study
-from summaries.models import Comment, Summary
+from summaries.models import BlockedCommenter, Comment, ModerationWord, Summary
 from summaries.sanitise import summary_markdown_to_html
+from summaries.services.comments import comments_moderate
 from summaries.services.publishing import can_publish, summary_publish, summary_unpublish
 from summaries.services.rendering import summary_render_later
 
@@ -171,4 +172,46 @@ class CommentAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind"]
     search_fields = ["author_name", "author_email", "body"]
     raw_id_fields = ["summary", "parent", "user"]
-    readonly_fields = ["body_html", "ip_hash", "user_agent", "created_at"]
+    readonly_fields = ["body_html", "ip_hash", "user_agent", "created_at", "held_reason", "content_hash",
+                       "moderated_by", "moderated_at"]
+    actions = ["approve", "mark_spam", "remove"]
+
+    # The same service as the moderation queue (/moderation/comments/): who
+    # and when are recorded, subscribers hear of approved comments.
+    def _moderate(self, request, queryset, action: str, verb: str) -> None:
+        changed = comments_moderate(
+            comment_ids=list(queryset.values_list("pk", flat=True)), action=action, by=request.user,
+            base_url=request.build_absolute_uri("/"),
+        )
+        self.message_user(request, f"{changed} comment{'s' if changed != 1 else ''} {verb}.", messages.SUCCESS)
+
+    @admin.action(description="Approve the selected comments", permissions=["change"])
+    def approve(self, request, queryset):
+        self._moderate(request, queryset, "approve", "approved")
+
+    @admin.action(description="Mark the selected comments as spam", permissions=["change"])
+    def mark_spam(self, request, queryset):
+        self._moderate(request, queryset, "spam", "marked as spam")
+
+    @admin.action(description="Remove the selected comments", permissions=["change"])
+    def remove(self, request, queryset):
+        self._moderate(request, queryset, "remove", "removed")
+
+
+@admin.register(BlockedCommenter)
+class BlockedCommenterAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "email", "note", "created_by", "created_at"]
+    search_fields = ["email", "ip_hash", "note"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        obj.email = obj.email.strip().lower()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ModerationWord)
+class ModerationWordAdmin(admin.ModelAdmin):
+    list_display = ["word", "created_at"]
+    search_fields = ["word"]

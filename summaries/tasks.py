@@ -52,3 +52,28 @@ def publish_due() -> list[int]:
     if published:
         logger.info("published scheduled summaries %s", published)
     return published
+
+
+# --- comments (summaries/services/comments.py) -----------------------------------------
+
+
+@shared_task(name="summaries.send_comment_notifications", **TRANSIENT)
+def send_comment_notifications(comment_id: int, base_url: str = "") -> int:
+    from summaries.services.comments import comment_notifications_send
+
+    return comment_notifications_send(comment_id=comment_id, base_url=base_url)
+
+
+@shared_task(name="summaries.send_subscription_confirmation", **TRANSIENT)
+def send_subscription_confirmation(subscription_id: int, base_url: str = "") -> int:
+    from summaries.services.comments import subscription_confirmation_send
+
+    return subscription_confirmation_send(subscription_id=subscription_id, base_url=base_url)
+
+
+@shared_task(name="summaries.verify_linkback", soft_time_limit=60, time_limit=90, **TRANSIENT)
+def verify_linkback(summary_id: int, kind: str, source_url: str, blog_name: str = "") -> str:
+    """Fetch a linkback's source and keep it (pending) if it links to the summary."""
+    from summaries.services.linkbacks import linkback_verify
+
+    return linkback_verify(summary_id=summary_id, kind=kind, source_url=source_url, blog_name=blog_name).status

@@ -19,6 +19,8 @@ from taggit.models import Tag
 
 from chats.browse import safe_url, study_identifiers, summary_excerpt
 from chats.models import Question, Series
+from summaries.comment_views import comments_section
+from summaries.linkback_views import advertise_linkbacks
 from summaries.models import Summary
 from summaries.services.rendering import summary_stored_body
 
@@ -85,6 +87,7 @@ def _featured_links(summary: Summary) -> list:
     return links
 
 
+@advertise_linkbacks
 def summary_detail(request, year: str, month: str, day: str, slug: str):
     summary = get_object_or_404(Summary.objects.published().select_related("author", "chat__series"), slug=slug)
     published = timezone.localtime(summary.published_at)
@@ -94,7 +97,13 @@ def summary_detail(request, year: str, month: str, day: str, slug: str):
     chat = summary.reader_chat
     questions = list(Question.objects.filter(chat=chat).order_by("position", "label")) if chat else []
     previous, following = _neighbours(summary)
+    # The comment block; a POST is a comment: accepted, it redirects (PRG);
+    # refused, the page is shown again with the reason and the text typed.
+    comments, comments_status = comments_section(request, summary)
+    if not isinstance(comments, dict):
+        return comments
     return render(request, "summaries/summary_detail.html", {
+        **comments,
         "summary": summary,
         "chat": chat,
         "series": summary.chat.series if summary.chat else None,
@@ -107,7 +116,7 @@ def summary_detail(request, year: str, month: str, day: str, slug: str):
         "questions": questions,
         "previous": previous,
         "next": following,
-    })
+    }, status=comments_status)
 
 
 def summary_list(request):
