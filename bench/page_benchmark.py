@@ -61,6 +61,7 @@ from _common import (  # noqa: E402
     Summary,
     bench_database,
     drop_database,
+    load_average,
     machine_facts,
     markdown_table,
     ms,
@@ -339,7 +340,7 @@ def main() -> None:
                            rows, right=[True, True, False, True, True, True, True, True])
     with log.open("a") as out:
         out.write("\n" + table + "\n")
-    print(facts)
+    print(f"{facts}; at the end {load_average()}")
     print(f"gunicorn {args.workers} sync workers; hey -c {args.concurrency}, {args.duration:g} s per line; "
           f"page /chats/<slug>/{('?' + args.query) if args.query else ''}")
     print(table)

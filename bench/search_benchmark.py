@@ -48,6 +48,7 @@ from _common import (  # noqa: E402
     bench_database,
     database_exists,
     drop_database,
+    load_average,
     machine_facts,
     markdown_table,
     ms,
@@ -379,7 +380,7 @@ def main() -> None:
         rows, right=[False, False] + [True] * 9)
     with log.open("a") as out:
         out.write("\n" + table + "\n")
-    print(facts)
+    print(f"{facts}; at the end {load_average()}")
     print(f"{archive['posts']:,} posts in {archive['chats']} chats; chats_post {archive['table']} "
           f"(GIN index {archive['gin']}); {args.runs} runs of each after {args.warmup} warm-up runs")
     print(table)
