@@ -13,6 +13,7 @@ sanitised body; the framework then escapes that HTML once more for the XML.
 from __future__ import annotations
 
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
@@ -21,8 +22,8 @@ from taggit.models import Tag
 
 from chats.feeds import ARCHIVE_NAME
 from chats.models import Series
-from summaries.models import Summary
-from summaries.sanitise import clean_summary_html
+from summaries.models import Comment, Summary
+from summaries.sanitise import clean_comment_html, clean_summary_html
 from summaries.services.rendering import summary_body_html
 
 FEED_ITEMS = 50
@@ -170,3 +171,85 @@ class TagSummariesRssFeed(SummariesRssFeed):
 class TagSummariesAtomFeed(TagSummariesRssFeed):
     feed_type = Atom1Feed
     url_name = "summaries:tag-feed-atom"
+
+
+# --- Comment feeds (issue 6) ----------------------------------------------------
+
+COMMENT_FEED_ITEMS = 50
+
+
+def approved_comments():
+    """Approved comments (and linkbacks) of published summaries, newest
+    first, with their summary read in the same query."""
+    return (
+        Comment.objects.filter(status=Comment.Status.APPROVED, summary__in=Summary.objects.published())
+        .select_related("summary")
+        .defer("summary__search_vector", "summary__rendered_html", "summary__body_markdown", "summary__body_html")
+        .order_by("-created_at", "-pk")
+    )
+
+
+class CommentsAtomFeed(Feed):
+    """Approved comments on every published summary, as Atom 1.0
+    (/feeds/comments.atom). Item content is the comment's stored HTML, run
+    through the comment cleaner again on the way out."""
+
+    feed_type = Atom1Feed
+
+    def title(self) -> str:
+        return f"{ARCHIVE_NAME}: comments on summaries"
+
+    def subtitle(self) -> str:
+        return f"Comments on the summaries of the {ARCHIVE_NAME}, newest first."
+
+    def link(self) -> str:
+        return reverse("summaries:list")
+
+    def feed_url(self) -> str:
+        return reverse("summaries:all-comments-feed")
+
+    def items(self):
+        return approved_comments()[:COMMENT_FEED_ITEMS]
+
+    def item_title(self, item: Comment) -> str:
+        return f"{item.author_name} on {item.summary.title}"
+
+    def item_description(self, item: Comment) -> str:
+        return str(clean_comment_html(item.body_html)) if item.body_html else linebreaks(escape(item.body))
+
+    def item_link(self, item: Comment) -> str:
+        return f"{item.summary.get_absolute_url()}#comment-{item.pk}"
+
+    def item_author_name(self, item: Comment) -> str:
+        return item.author_name
+
+    def item_pubdate(self, item: Comment):
+        return item.created_at
+
+
+class SummaryCommentsAtomFeed(CommentsAtomFeed):
+    """Approved comments on one published summary, as Atom 1.0, at
+    ``<permalink>comments/feed/`` (404 where the permalink is 404)."""
+
+    def get_object(self, request, year: str, month: str, day: str, slug: str) -> Summary:
+        summary = get_object_or_404(Summary.objects.published().defer("search_vector", "rendered_html"), slug=slug)
+        if summary.get_absolute_url() != reverse("summaries:detail", kwargs={
+            "year": year, "month": month, "day": day, "slug": slug,
+        }):
+            raise Http404("No summary at this date.")
+        return summary
+
+    def title(self, obj: Summary) -> str:
+        return f"Comments on {obj.title}"
+
+    def subtitle(self, obj: Summary) -> str:
+        return f"Comments on “{obj.title}” in the {ARCHIVE_NAME}, newest first."
+
+    def link(self, obj: Summary) -> str:
+        return obj.get_absolute_url()
+
+    def feed_url(self, obj: Summary) -> str:
+        return f"{obj.get_absolute_url()}comments/feed/"
+
+    def items(self, obj: Summary):
+        return approved_comments().filter(summary=obj)[:COMMENT_FEED_ITEMS]
