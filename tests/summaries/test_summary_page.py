@@ -113,6 +113,7 @@ def test_summary_page_query_count(client, summary, django_assert_num_queries):
     # Served as the worker stored it on publishing.
     summary = summary_render(summary_id=summary.pk)
     # the summary (author and chat joined), its tags, featured studies and
-    # links, the chat's questions, the previous and the next of the series
-    with django_assert_num_queries(7):
+    # links, the chat's questions, the previous and the next of the series,
+    # and its comments (the whole thread in one)
+    with django_assert_num_queries(8):
         assert client.get(summary.get_absolute_url()).status_code == 200
