@@ -70,7 +70,12 @@ class CommentForm(forms.Form):
             raise forms.ValidationError("This form could not be checked; send it again.", code="bad_timestamp") from None
         if summary_id != self.summary.pk:
             raise forms.ValidationError("This form belongs to another page; send it again.", code="bad_timestamp")
-        if time.time() - shown_at < settings.COMMENTS_MIN_SECONDS:
+        age = time.time() - shown_at
+        if age > settings.COMMENTS_MAX_AGE_SECONDS:
+            raise forms.ValidationError(
+                "This form was open too long. Your text is kept below: send it again.", code="expired"
+            )
+        if age < settings.COMMENTS_MIN_SECONDS:
             raise forms.ValidationError(
                 "That was too fast for a person: wait a few seconds and send again.", code="too_fast"
             )
