@@ -23,7 +23,7 @@ import ssl
 import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from django.conf import settings
 
@@ -107,10 +107,15 @@ def _split(url: str):
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise FetchRefused("bad port") from None
-    path = parts.path or "/"
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")  # IDN hosts as the wire wants them
+    except UnicodeError:
+        raise FetchRefused(f"bad host name {parts.hostname!r}") from None
+    # Non-ASCII in the path percent-encoded; what is already encoded stays.
+    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=~-._")
     if parts.query:
-        path += "?" + parts.query
-    return parts.scheme, parts.hostname, port, path
+        path += "?" + quote(parts.query, safe="/%:@!$&'()*+,;=?~-._")
+    return parts.scheme, host, port, path
 
 
 def fetch_html(url: str) -> FetchedPage:
@@ -161,7 +166,8 @@ def fetch_html(url: str) -> FetchedPage:
             except LookupError:
                 text = bytes(body).decode("utf-8", errors="replace")
             return FetchedPage(url=url, status=response.status, content_type=content_type, text=text)
-        except (OSError, http.client.HTTPException) as error:  # socket.timeout is an OSError
+        # socket.timeout is an OSError; a URL http.client will not send is a ValueError.
+        except (OSError, http.client.HTTPException, ValueError) as error:
             raise FetchRefused(f"fetching {url} failed: {error!r}") from None
         finally:
             conn.close()

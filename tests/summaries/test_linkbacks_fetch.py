@@ -211,3 +211,10 @@ def test_a_page_mentioning_the_url_only_as_text_has_no_link():
     page = FetchedPage(url="https://blog.example/post/", status=200, content_type="text/html",
                        text=f"<p>See https://hcsmca.example{TARGET} (not a link)</p><a href='/elsewhere/'>x</a>")
     assert find_link(page, TARGET) is None
+
+
+def test_non_ascii_paths_are_sent_percent_encoded(local_allowed, source_site):
+    source_site.pages["/billets/sant%C3%A9%20publique"] = Page(linking_page(TARGET))
+    page = fetch_html(source_site.url("/billets/santé publique"))
+    assert source_site.requests == ["/billets/sant%C3%A9%20publique"]
+    assert find_link(page, TARGET) is not None
