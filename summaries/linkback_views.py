@@ -34,6 +34,7 @@ from django.views.decorators.http import require_POST
 from summaries.models import Comment
 from summaries.services.comments import rate_limited
 from summaries.services.linkbacks import LinkbackRejected, linkback_check, linkback_exists
+from summaries.tasks import verify_linkback
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +84,6 @@ def _over_limit(request: HttpRequest) -> bool:
 
 
 def _queue(*, summary_id: int, kind: str, source: str, blog_name: str = "") -> None:
-    from summaries.tasks import verify_linkback
-
     transaction.on_commit(lambda: verify_linkback.delay(summary_id, kind, source, blog_name))
 
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.html import escape
-from urllib.parse import urlsplit
 
 from summaries.fetch import FetchRefused, LinkFound, fetch_html, find_link
 from summaries.models import Comment, Summary

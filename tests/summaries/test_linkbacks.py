@@ -225,7 +225,7 @@ def test_a_genuine_pingback_is_kept_for_moderation(client, summary, source_site,
 
 
 def test_a_false_pingback_is_dropped(client, summary, source_site, eager_tasks, django_capture_on_commit_callbacks):
-    source_site.pages["/post"] = Page(f"<html><body><p>We mention {target_of(summary)} without a link.</p></body></html>")
+    source_site.pages["/post"] = Page(f"<html><body><p>We mention {target_of(summary)} unlinked.</p></body></html>")
     response = send_pingback(client, pingback_body(source_site.url("/post"), target_of(summary)),
                              django_capture_on_commit_callbacks)
     assert isinstance(pingback_result(response), str)
