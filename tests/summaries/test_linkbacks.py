@@ -361,3 +361,19 @@ def test_with_private_addresses_refused_a_local_source_is_never_fetched(settings
         assert linkback_verify(summary_id=summary.pk, kind="webmention", source_url=source).status == "dropped"
     assert source_site.requests == []
     assert linkbacks(summary) == []
+
+
+def test_one_source_keeps_one_linkback_per_summary_and_spam_stays_spam(summary, source_site):
+    source = source_site.url("/post")
+    source_site.pages["/post"] = Page(linking_page(target_of(summary), after="first."))
+    assert linkback_verify(summary_id=summary.pk, kind="pingback", source_url=source).status == "created"
+    # The same page notifying again by another protocol: still one linkback.
+    assert linkback_verify(summary_id=summary.pk, kind="webmention", source_url=source).status == "unchanged"
+    [linkback] = linkbacks(summary)
+    assert linkback.kind == "pingback"
+
+    Comment.objects.filter(pk=linkback.pk).update(status=Comment.Status.SPAM)
+    source_site.pages["/post"] = Page(linking_page(target_of(summary), after="changed to look nicer."))
+    assert linkback_verify(summary_id=summary.pk, kind="pingback", source_url=source).status == "unchanged"
+    linkback.refresh_from_db()
+    assert linkback.status == Comment.Status.SPAM and "first." in linkback.body
