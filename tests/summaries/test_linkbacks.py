@@ -377,3 +377,16 @@ def test_one_source_keeps_one_linkback_per_summary_and_spam_stays_spam(summary, 
     assert linkback_verify(summary_id=summary.pk, kind="pingback", source_url=source).status == "unchanged"
     linkback.refresh_from_db()
     assert linkback.status == Comment.Status.SPAM and "first." in linkback.body
+
+
+def test_an_approved_hostile_linkback_shows_on_the_page_as_text(client, summary, source_site):
+    source_site.pages["/post"] = Page(
+        "<html><head><title>&lt;script&gt;alert(1)&lt;/script&gt;</title></head><body>"
+        f"<p>&lt;img src=x onerror=alert(2)&gt; <a href=\"{summary.get_absolute_url()}\">link</a></p></body></html>"
+    )
+    linkback_verify(summary_id=summary.pk, kind="webmention", source_url=source_site.url("/post"))
+    Comment.objects.filter(summary=summary).update(status=Comment.Status.APPROVED)
+    html = client.get(summary.get_absolute_url()).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html and "<img src=x" not in html
+    assert f'href="{source_site.url("/post")}" rel="nofollow ugc noopener"' in html
