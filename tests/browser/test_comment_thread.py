@@ -1,0 +1,91 @@
+"""In a real browser: a reader comments on a summary (held: first comment),
+a moderator approves it in the moderation queue, another reader (a new
+email, so held too) replies through the "Reply" link that JavaScript turns
+into a form under the comment, the moderator approves that as well, and
+the summary page shows the thread."""
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from tests.factories import SummaryFactory
+from tests.summaries.commenting import _fresh_rate_limits  # noqa: F401
+
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.browser]
+
+
+@pytest.fixture
+def moderator_account():
+    user = User.objects.create_user("mod", password="a long enough password", is_staff=True)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
+@pytest.fixture
+def summary(settings):
+    # A person types for more than a second; the default (3 s) would only slow the test.
+    settings.COMMENTS_MIN_SECONDS = 1
+    return SummaryFactory(title="Trust online", slug="trust-online", published_at=timezone.now() - timedelta(days=1))
+
+
+def write_comment(page, *, name, email, body):
+    page.fill("#id_name", name)
+    page.fill("#id_email", email)
+    page.fill("#id_body", body)
+    page.wait_for_timeout(1200)
+    page.click("#comment-form button[type=submit]")
+
+
+def approve_all(moderator_page, live_server):
+    moderator_page.goto(f"{live_server.url}/moderation/comments/?status=pending")
+    boxes = moderator_page.locator("input[name=comment]")
+    for i in range(boxes.count()):
+        boxes.nth(i).check()
+    moderator_page.click("button[value=approve]")
+    moderator_page.wait_for_selector("text=: approve.")
+
+
+def test_comment_approve_reply_thread(live_server, moderator_account, summary, page):
+    url = f"{live_server.url}{summary.get_absolute_url()}"
+
+    # Reader one.
+    page.goto(url)
+    write_comment(page, name="Ada Reader", email="ada@example.org", body="Great *summary*, thanks!")
+    page.wait_for_selector("text=held for moderation")
+    assert page.locator(".comment").count() == 0
+
+    # The moderator approves it in the queue.
+    moderator_page = page.context.browser.new_page()
+    moderator_page.goto(f"{live_server.url}/admin/login/?next=/moderation/comments/")
+    moderator_page.fill("#id_username", "mod")
+    moderator_page.fill("#id_password", "a long enough password")
+    moderator_page.click("input[type=submit]")
+    row = moderator_page.locator("tr.queue-pending")
+    assert row.count() == 1 and "Great summary, thanks!" in row.inner_text()
+    assert "first comment from this email" in row.inner_text()
+    first_id = row.get_attribute("id").removeprefix("queue-")
+    approve_all(moderator_page, live_server)
+
+    # Reader two, in another browser: "Reply" moves the form under Ada's comment.
+    reader = page.context.browser.new_page()
+    reader_errors = []
+    reader.on("pageerror", lambda error: reader_errors.append(str(error)))
+    reader.goto(url)
+    assert reader.locator(".comment").count() == 1
+    reader.click(f"#comment-{first_id} a.comment-reply")
+    assert reader.locator(f"#comment-{first_id} #comment-form").count() == 1
+    assert reader.locator("input[name=parent]").input_value() == first_id
+    assert reader.locator(".comment-replying-to").inner_text().startswith("Replying to Ada Reader")
+    write_comment(reader, name="Bo Second", email="bo@example.org", body="I agree with Ada.")
+    reader.wait_for_selector("text=held for moderation")  # a new email waits too
+
+    approve_all(moderator_page, live_server)
+
+    reader.goto(url)
+    assert reader.locator("#comments-heading").inner_text() == "2 comments"
+    # Bo's reply sits in the replies of Ada's comment, one level down.
+    nested = reader.locator(f"#comment-{first_id} > .comment-replies > li.comment-depth-2")
+    assert nested.count() == 1 and "I agree with Ada." in nested.inner_text()
+    assert reader.locator(f"#comment-{first_id} .comment-body em").inner_text() == "summary"
+    assert page.errors == [] and reader_errors == []
