@@ -24,7 +24,9 @@ class CommentForm(forms.Form):
         help_text="Plain text with light Markdown: *emphasis*, [links](https://…), > quotes, `code`.",
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    subscribe = forms.BooleanField(required=False, label="Email me new comments on this summary (we mail a link to confirm)")
+    subscribe = forms.BooleanField(
+        required=False, label="Email me new comments on this summary (we mail a link to confirm)"
+    )
     # Robots fill every field; people never see this one (templates hide it
     # off-screen, aria-hidden, out of the tab order, labelled "leave empty").
     fax_number = forms.CharField(required=False, label="Leave this field empty")
@@ -67,7 +69,9 @@ class CommentForm(forms.Form):
                 "This form was open too long. Your text is kept below: send it again.", code="expired"
             ) from None
         except (signing.BadSignature, TypeError, ValueError):
-            raise forms.ValidationError("This form could not be checked; send it again.", code="bad_timestamp") from None
+            raise forms.ValidationError(
+                "This form could not be checked; send it again.", code="bad_timestamp"
+            ) from None
         if summary_id != self.summary.pk:
             raise forms.ValidationError("This form belongs to another page; send it again.", code="bad_timestamp")
         age = time.time() - shown_at

@@ -143,7 +143,9 @@ def _attach_parent(*, summary: Summary, parent_id: int | None) -> Comment | None
         return None
     parent = Comment.objects.filter(pk=parent_id, summary=summary, status=Comment.Status.APPROVED).first()
     if parent is None:
-        raise CommentRejected("parent", "The comment you are replying to is not available; reply to the summary instead.")
+        raise CommentRejected(
+            "parent", "The comment you are replying to is not available; reply to the summary instead."
+        )
     chain = [parent]
     while chain[-1].parent_id is not None:
         chain.append(Comment.objects.only("pk", "parent_id").get(pk=chain[-1].parent_id))

@@ -12,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from summaries.models import BlockedCommenter, Comment, ModerationWord
@@ -23,7 +22,6 @@ from summaries.services.comments import (
     comments_moderate,
     ip_hash,
 )
-from tests.factories import SummaryFactory
 from tests.summaries.commenting import _fresh_rate_limits, approved, form_data, open_summary  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +80,8 @@ def test_blocked_commenters_are_held(open_summary, roomy_limits, by):
 
 
 def test_linkbacks_always_wait(open_summary):
-    reason = comment_hold_reason(summary=open_summary, email="", ip_hash_value="", body="mentioned you", kind="webmention")
+    reason = comment_hold_reason(summary=open_summary, email="", ip_hash_value="", body="mentioned you",
+                                 kind="webmention")
     assert reason == "linkback"
 
 
