@@ -22,6 +22,7 @@ from summaries.services.comments import (
     comment_thread,
     comments_are_open,
     comments_moderate,
+    comments_spam_and_block,
     moderation_queue,
     subscription_confirm,
     subscription_unsubscribe,
@@ -117,8 +118,11 @@ def moderation(request):
     if request.method == "POST":
         action = request.POST.get("action", "")
         ids = [int(pk) for pk in request.POST.getlist("comment") if pk.isdigit()]
-        if action not in {"approve", "spam", "remove", "pending"} or not ids:
+        if action not in {"approve", "spam", "remove", "pending", "block"} or not ids:
             messages.error(request, "Select comments and an action.")
+        elif action == "block":
+            blocked = comments_spam_and_block(comment_ids=ids, by=request.user)
+            messages.success(request, f"Marked as spam; {blocked} commenter{'s' if blocked != 1 else ''} blocked.")
         else:
             changed = comments_moderate(
                 comment_ids=ids, action=action, by=request.user, base_url=request.build_absolute_uri("/")

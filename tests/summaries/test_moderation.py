@@ -309,3 +309,21 @@ def test_spam_run_leaves_only_what_a_moderator_must_judge(moderator_client, open
     moderator_client.post("/moderation/comments/", {"action": "spam", "comment": flood})
     after = moderator_client.get("/moderation/comments/?status=spam").content.decode()
     assert len(_queue_rows(after)) == 5
+
+
+def test_spam_and_block_from_the_queue_holds_what_they_send_next(moderator_client, moderator, open_summary,
+                                                                 roomy_limits):
+    approved(open_summary, email="turned@example.org")  # known, so normally published at once
+    bad = submit(open_summary, body="first bad", email="turned@example.org", ip="192.0.2.50")
+    assert bad.status == "approved"
+    response = moderator_client.post("/moderation/comments/", {"action": "block", "comment": [bad.pk]})
+    assert "1 commenter blocked" in moderator_client.get(response["Location"]).content.decode()
+    bad.refresh_from_db()
+    assert bad.status == "spam" and bad.moderated_by == moderator
+    blocked = BlockedCommenter.objects.get()
+    assert (blocked.email, blocked.ip_hash, blocked.created_by) == ("turned@example.org", ip_hash("192.0.2.50"), moderator)
+    # From another address, by email; with another email, by address.
+    assert submit(open_summary, body="again", email="turned@example.org", ip="198.51.100.99").held_reason == \
+        "blocked commenter"
+    assert submit(open_summary, body="and again", email="fresh@example.org", ip="192.0.2.50").held_reason == \
+        "blocked commenter"
