@@ -20,6 +20,7 @@ from taggit.models import Tag
 from chats.browse import safe_url, study_identifiers, summary_excerpt
 from chats.models import Question, Series
 from summaries.comment_views import comments_section
+from summaries.services.comments import approved_comment_count
 from summaries.linkback_views import advertise_linkbacks
 from summaries.models import Summary
 from summaries.services.rendering import summary_stored_body
@@ -35,6 +36,8 @@ def list_rows(queryset):
     return (
         queryset.select_related("author", "chat__series")
         .defer("search_vector", "body_markdown", "rendered_html")
+        # Approved comments, counted in the same query (a subquery per row).
+        .annotate(comment_count=approved_comment_count())
         .order_by(*ORDERING)
     )
 

@@ -20,7 +20,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from summaries.models import BlockedCommenter, Comment, CommentSubscription, ModerationWord, Summary
@@ -347,6 +348,16 @@ def comment_thread(*, summary: Summary) -> list[ThreadNode]:
         nodes[comment.pk] = node
         (parent.children if parent else roots).append(node)
     return roots
+
+
+def approved_comment_count():
+    """An expression for annotating summaries with their approved comment
+    count (a correlated subquery: no GROUP BY over the joined rows)."""
+    counts = (
+        Comment.objects.filter(summary=OuterRef("pk"), status=Comment.Status.APPROVED)
+        .order_by().values("summary").annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
 def comment_history(*, emails) -> dict[str, dict[str, int]]:

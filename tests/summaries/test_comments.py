@@ -313,3 +313,16 @@ def test_summary_page_queries_do_not_grow_with_comments(client, open_summary, n,
     with django_assert_num_queries(5):
         html = client.get(open_summary.get_absolute_url()).content.decode()
     assert f"{n} comments" in html and html.count('class="comment comment-depth-') == n
+
+
+def test_summary_lists_show_the_approved_count_without_more_queries(client, open_summary,
+                                                                     django_assert_num_queries):
+    quiet = SummaryFactory(published_at=timezone.now() - timedelta(days=2))
+    _comments(open_summary, 4)
+    Comment.objects.create(summary=open_summary, author_name="x", body="pending", status="pending")
+    with django_assert_num_queries(2):  # the count and the page, as without comments
+        html = client.get("/summaries/").content.decode()
+    assert f'<a class="comment-count" href="{open_summary.get_absolute_url()}#comments">4 comments</a>' in html
+    row = html[html.index(quiet.get_absolute_url()):]
+    row = row[:row.index("</li>")]
+    assert "comment-count" not in row

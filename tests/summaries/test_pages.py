@@ -147,9 +147,11 @@ def test_summary_without_series_has_no_neighbours(client):
     assert 'rel="prev"' not in html and 'rel="next"' not in html
 
 
-def test_comments_block_is_empty_for_now(client, summary):
+def test_comments_section_of_an_old_summary_is_closed(client, summary):
+    # Comments close COMMENTS_CLOSE_AFTER_DAYS after publication (tests/summaries/test_comments.py).
     html = html_of(client.get(summary.get_absolute_url()))
-    assert "comment" not in html.lower()
+    assert 'id="comments"' in html and "Comments on this summary are closed." in html
+    assert 'id="comment-form"' not in html
 
 
 def _make_full_summaries(chat, author, n: int) -> Summary:
@@ -172,8 +174,8 @@ def _make_full_summaries(chat, author, n: int) -> Summary:
 def test_summary_page_query_count_is_constant(client, chat, author, n, django_assert_num_queries):
     middle = _make_full_summaries(chat, author, n)
     # the summary (author, chat and series joined), tags, studies, links,
-    # questions, previous, next
-    with django_assert_num_queries(7):
+    # questions, previous, next, the comment thread
+    with django_assert_num_queries(8):
         html = html_of(client.get(middle.get_absolute_url()))
     assert html.count('class="question-label"') == 0  # badges carry two classes
     assert html.count("badge question-label") == n
