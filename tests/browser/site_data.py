@@ -2,7 +2,7 @@
 (accessibility, markup, navigation): a scheduled series with a host, two
 archived chats with tags, questions T1, T1a and T2, answers, a reply, a
 retweet, shared links and a study (DOI), a hidden chat that must never show,
-and a published summary.
+and a published summary with a comment thread.
 
 Built with the factories and the same services an import runs (questions
 detected from the host's posts, links counted, studies recognised), so the
@@ -19,7 +19,8 @@ from django.utils import timezone
 from chats.models import Author, Chat, Link, Platform, Post, PostLink
 from chats.services.links import domain_of, links_recount, normalise_url, studies_recognise
 from chats.services.questions import questions_assign
-from summaries.models import Summary
+from summaries.models import Comment, Summary
+from summaries.sanitise import comment_markdown_to_html, summary_markdown_to_html
 from tests.factories import AuthorFactory, ChatFactory, PostFactory, SeriesFactory
 
 # A word only the hidden chat uses: searching for it must find nothing.
@@ -37,7 +38,8 @@ class ArchiveSite:
     chat: Chat  # the chat most tests visit (#hcsmca 116)
     other_chat: Chat
     hidden_chat: Chat
-    summary: Summary
+    summary: Summary  # of the first chat, with a comment thread, comments closed by age
+    open_summary: Summary  # of the other chat, comments open
     host: Author
     participant: Author  # answers T1 and T1a, is replied to and retweeted
     posts: dict[str, Post] = field(default_factory=dict)
@@ -114,14 +116,34 @@ def build_archive_site() -> ArchiveSite:
     summary = Summary.objects.create(
         chat=chat, title="Caregivers online: what we heard", slug="caregivers-online-what-we-heard",
         body_markdown="Caregivers told us which **peer forums** helped them.",
-        body_html="<p>Caregivers told us which <strong>peer forums</strong> helped them.</p>",
+        body_html=summary_markdown_to_html("Caregivers told us which **peer forums** helped them."),
         excerpt="Caregivers told us which peer forums helped them.",
         status=Summary.Status.PUBLISHED, published_at=min(timezone.now(), chat.end + timedelta(days=2)),
     )
     summary.tags.add("caregiving")
+    # An approved comment with an approved reply: the page shows a thread.
+    comment = Comment.objects.create(
+        summary=summary, author_name="Colleen Young", author_email="colleen@example.org",
+        body="Thank you for the *summary*.", body_html=comment_markdown_to_html("Thank you for the *summary*."),
+        status=Comment.Status.APPROVED, created_at=summary.published_at + timedelta(hours=3),
+    )
+    Comment.objects.create(
+        summary=summary, parent=comment, author_name="Jo Tremblay", author_url="https://example.org/jo",
+        body="Seconded.", body_html=comment_markdown_to_html("Seconded."),
+        status=Comment.Status.APPROVED, created_at=summary.published_at + timedelta(hours=5),
+    )
+    # A recent summary of the other chat: comments still open, so its page has the comment form.
+    open_summary = Summary.objects.create(
+        chat=other, title="Patient voices in research: a recap", slug="patient-voices-in-research-a-recap",
+        body_markdown="Patients belong on research teams *from the start*.",
+        body_html=summary_markdown_to_html("Patients belong on research teams *from the start*."),
+        excerpt="Patients belong on research teams from the start.",
+        status=Summary.Status.PUBLISHED, published_at=timezone.now() - timedelta(hours=1),
+    )
     for post in posts.values():  # the questions were assigned in SQL
         post.refresh_from_db()
-    return ArchiveSite(chat=chat, other_chat=other, hidden_chat=hidden, summary=summary, host=host,
+    return ArchiveSite(chat=chat, other_chat=other, hidden_chat=hidden, summary=summary, open_summary=open_summary,
+                       host=host,
                        participant=colleen, posts=posts)
 
 
@@ -139,6 +161,7 @@ PAGES = {
     "resources": lambda site: reverse("chats:resources"),
     "summaries": lambda site: reverse("summaries:list"),
     "summary": lambda site: site.summary.get_absolute_url(),
+    "summary-comments-open": lambda site: site.open_summary.get_absolute_url(),
     "search": lambda site: f"{reverse('chats:search')}?q={SEARCH_WORD}",
     "search-error": lambda site: f"{reverse('chats:search')}?q=-spam",
 }
