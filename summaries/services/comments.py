@@ -27,9 +27,13 @@ from django.utils import timezone
 from summaries.models import BlockedCommenter, Comment, CommentSubscription, ModerationWord, Summary
 from summaries.sanitise import comment_markdown_to_html
 
-# Links counted in the Markdown source: autolinks, [text](url) and bare URLs
-# all carry a scheme or "www.".
+# Links are counted twice, and the larger count holds: the anchors of the
+# rendered HTML (so [x](//host), reference links and autolinks all count) and
+# the addresses in the text (bare URLs, not linked but still advertising).
 LINK_PATTERN = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
+ANCHOR_PATTERN = re.compile(r"<a\s", re.IGNORECASE)
+# An unconfirmed subscription's confirmation mail is sent again only after this long.
+CONFIRMATION_RESEND_AFTER = timedelta(days=1)
 
 
 class CommentRejected(Exception):
@@ -103,7 +107,7 @@ def rate_limited(*, scope: str, key: str, limit: int, window: int) -> bool:
 
 
 def comment_hold_reason(*, summary: Summary, email: str, ip_hash_value: str, body: str,
-                        kind: str = Comment.Kind.COMMENT, trusted: bool = False) -> str:
+                        kind: str = Comment.Kind.COMMENT, trusted: bool = False, body_html: str | None = None) -> str:
     """Why a new comment (or linkback) should wait for a moderator, or "".
 
     Rules, first match wins: a blocked commenter (email or IP hash), more
@@ -119,7 +123,9 @@ def comment_hold_reason(*, summary: Summary, email: str, ip_hash_value: str, bod
         blocked |= Q(ip_hash=ip_hash_value)
     if blocked and BlockedCommenter.objects.filter(blocked).exists():
         return "blocked commenter"
-    links = len(LINK_PATTERN.findall(body or ""))
+    if body_html is None:
+        body_html = comment_markdown_to_html(body)
+    links = max(len(ANCHOR_PATTERN.findall(body_html)), len(LINK_PATTERN.findall(body or "")))
     if links > settings.COMMENTS_MAX_LINKS:
         return f"{links} links (more than {settings.COMMENTS_MAX_LINKS})"
     folded = (body or "").casefold()
@@ -205,12 +211,14 @@ def comment_submit(*, summary: Summary, body: str, author_name: str = "", author
         raise CommentRejected("duplicate", "You have already sent this comment.")
 
     parent = _attach_parent(summary=summary, parent_id=parent_id)
+    body_html = str(comment_markdown_to_html(body))
     reason = comment_hold_reason(
-        summary=summary, email=email, ip_hash_value=hashed_ip, body=body, kind=kind, trusted=can_moderate(user)
+        summary=summary, email=email, ip_hash_value=hashed_ip, body=body, kind=kind, trusted=can_moderate(user),
+        body_html=body_html,
     )
     comment = Comment(
         summary=summary, parent=parent, kind=kind, user=user, author_name=author_name.strip()[:200],
-        author_email=email, author_url=author_url, body=body, body_html=str(comment_markdown_to_html(body)),
+        author_email=email, author_url=author_url, body=body, body_html=body_html,
         status=Comment.Status.PENDING if reason else Comment.Status.APPROVED, held_reason=reason,
         ip_hash=hashed_ip, user_agent=(user_agent or "")[:500], content_hash=digest, source_url=source_url,
     )
@@ -272,19 +280,27 @@ def comments_spam_and_block(*, comment_ids, by, note: str = "") -> int:
 
 def subscription_request(*, summary: Summary, email: str) -> CommentSubscription | None:
     """An unconfirmed subscription to mail a confirmation link to, or None
-    when this email is already subscribed. A new request after unsubscribing
-    starts over (and needs confirming again)."""
+    when there is nothing to mail: already subscribed, or asked less than
+    CONFIRMATION_RESEND_AFTER ago (someone subscribing another person's
+    address cannot flood it). A new request after unsubscribing starts over
+    (and needs confirming again)."""
     email = normalise_email(email)
     subscription, created = CommentSubscription.objects.get_or_create(
         summary=summary, email=email, defaults={"token": secrets.token_urlsafe(32)}
     )
-    if not created and subscription.confirmed_at and not subscription.unsubscribed_at:
+    if created:
+        return subscription
+    if subscription.confirmed_at and not subscription.unsubscribed_at:
         return None
-    if not created:
-        subscription.token = secrets.token_urlsafe(32)
-        subscription.confirmed_at = None
-        subscription.unsubscribed_at = None
-        subscription.save(update_fields=["token", "confirmed_at", "unsubscribed_at"])
+    now = timezone.now()
+    pending = subscription.confirmed_at is None and subscription.unsubscribed_at is None
+    if pending and now - subscription.created_at < CONFIRMATION_RESEND_AFTER:
+        return None
+    subscription.token = secrets.token_urlsafe(32)
+    subscription.created_at = now
+    subscription.confirmed_at = None
+    subscription.unsubscribed_at = None
+    subscription.save(update_fields=["token", "created_at", "confirmed_at", "unsubscribed_at"])
     return subscription
 
 

@@ -115,3 +115,18 @@ def test_subscribing_again_after_leaving_needs_a_new_confirmation(client, open_s
     subscription = CommentSubscription.objects.get()
     assert subscription.token != "old" and subscription.confirmed_at is None and subscription.unsubscribed_at is None
     assert len(mailoutbox) == 1 and subscription.token in mailoutbox[0].body
+
+
+def test_a_confirmation_is_mailed_once_a_day_at_most(client, open_summary, eager_tasks, mailoutbox,
+                                                     django_capture_on_commit_callbacks):
+    """Subscribing someone else's address again and again does not flood it."""
+    from datetime import timedelta
+
+    for body in ("one", "two"):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(open_summary.get_absolute_url(), form_data(open_summary, subscribe="on", body=body))
+    assert len(mailoutbox) == 1
+    CommentSubscription.objects.update(created_at=CommentSubscription.objects.get().created_at - timedelta(days=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(open_summary.get_absolute_url(), form_data(open_summary, subscribe="on", body="three"))
+    assert len(mailoutbox) == 2 and mailoutbox[0].body != mailoutbox[1].body  # a new link

@@ -327,3 +327,13 @@ def test_spam_and_block_from_the_queue_holds_what_they_send_next(moderator_clien
         "blocked commenter"
     assert submit(open_summary, body="and again", email="fresh@example.org", ip="192.0.2.50").held_reason == \
         "blocked commenter"
+
+
+@pytest.mark.parametrize("body", [
+    "[a](//one.example) [b](//two.example) [c](//three.example)",  # protocol-relative, no scheme in the text
+    "[a][1] [b][1] [c][1]\n\n[1]: https://ref.example",  # one address, three links
+    "see www.one.example, www.two.example and www.three.example",  # bare, unlinked
+])
+def test_links_are_counted_however_they_are_written(open_summary, roomy_limits, body):
+    approved(open_summary, email="new@example.org")
+    assert submit(open_summary, body=body).held_reason == "3 links (more than 2)"
