@@ -173,6 +173,14 @@ def machine_facts() -> str:
             f"Python {platform.python_version()}, load average at start {load_average()}")
 
 
+def git_head() -> str:
+    """The commit the figures belong to (``+`` when the tree has changes)."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                           capture_output=True, text=True)
+    return (head.stdout.strip() or "?") + ("+" if dirty.stdout.strip() else "")
+
+
 def load_average() -> str:
     """1, 5 and 15 minutes: other work on the machine shows in the figures."""
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())

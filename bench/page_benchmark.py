@@ -61,6 +61,7 @@ from _common import (  # noqa: E402
     Summary,
     bench_database,
     drop_database,
+    git_head,
     load_average,
     machine_facts,
     markdown_table,
@@ -355,11 +356,6 @@ def post_counts(name: str, slugs: dict[int, str]) -> dict[int, int]:
                        "GROUP BY c.slug")
         by_slug = dict(cursor.fetchall())
     return {size: by_slug[slug] for size, slug in slugs.items()}
-
-
-def git_head() -> str:
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    return done.stdout.strip() or "?"
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ from _common import (  # noqa: E402
     bench_database,
     database_exists,
     drop_database,
+    git_head,
     load_average,
     machine_facts,
     markdown_table,
@@ -325,7 +326,7 @@ def main() -> None:
     log = results_file("search.log")
     facts = machine_facts()
     with log.open("a") as out:
-        out.write(f"{' '.join(sys.argv)}\n{facts}\n")
+        out.write(f"{' '.join(sys.argv)}\n{facts}\ncommit {git_head()}\n")
     home = settings.DATABASES["default"]["NAME"]
     name = f"{home}_searchbench"
     reused = args.reuse and database_exists(name)
