@@ -295,6 +295,9 @@ class Post(models.Model):
         ]
         indexes = [
             models.Index(fields=["chat", "created_at"]),
+            # Search: the newest matches first (chats.search), walked in this order until enough
+            # match, instead of sorting every match of a frequent term such as the chat's hashtag.
+            models.Index(fields=["-created_at", "-id"], name="post_newest_first_idx"),
             # Participants per chat and the chats a participant joined, read from the index alone.
             models.Index(fields=["chat", "author"]),
             models.Index(fields=["platform", "reply_to_external_id"]),
