@@ -27,12 +27,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from django import forms
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Func, OuterRef, Q, Subquery, TextField, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models import F, Func, Q, TextField, Value
+from django.db.models.functions import Concat
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from chats.models import Chat, Post
+from chats.transcript_pages import page_of, position_in_chat
 from summaries.models import Summary
 
 # How many of the most recent matches are ranked at most.
@@ -277,28 +278,20 @@ def run_search(data: dict, page_number, *, chat_page_size: int) -> SearchResults
     )
 
     # 3. The posts of the page: snippet and the page of its chat it is on (the
-    # chat's transcript is in time order: created_at, then external_id).
-    earlier_in_chat = (
-        Post.objects.filter(chat=OuterRef("chat"))
-        .filter(
-            Q(created_at__lt=OuterRef("created_at"))
-            | Q(created_at=OuterRef("created_at"), external_id__lt=OuterRef("external_id"))
-        )
-        .order_by()
-        .values("chat")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
+    # chat's transcript is in time order: created_at, then external_id;
+    # position_in_chat counts in two index-friendly parts). The imported
+    # record and the search vector are the widest columns and are not shown.
     rows = (
         Post.objects.filter(id__in=ranked_ids)
         .select_related("author", "chat__series", "question")
+        .defer("original", "search_vector", "edit_history")
         .annotate(
             headline=SearchHeadline(
                 headline_source(), query, config="english",
                 start_sel=START_SENTINEL, stop_sel=STOP_SENTINEL,
                 max_words=60, min_words=25, max_fragments=0,
             ),
-            position_in_chat=Coalesce(Subquery(earlier_in_chat), 0),
+            position_in_chat=position_in_chat(),
         )
     )
     by_id = {post.id: post for post in rows}
@@ -308,7 +301,7 @@ def run_search(data: dict, page_number, *, chat_page_size: int) -> SearchResults
         if post is None:  # deleted between the queries
             continue
         post.snippet = highlight(post.headline)
-        post.chat_page = post.position_in_chat // chat_page_size + 1
+        post.chat_page = page_of(post.position_in_chat, chat_page_size)
         # The chat page lists posts by question by default; this page number
         # is of its time order, which also shows retweets.
         post.chat_url = f"{post.chat.get_absolute_url()}?order=time&page={post.chat_page}#{post.anchor}"
