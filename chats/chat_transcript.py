@@ -492,3 +492,41 @@ def validators(chat: Chat, summary) -> tuple[str, Any]:
         etag += f".s{summary.pk}.{int(summary.updated_at.timestamp())}"
         last_modified = max(last_modified, summary.updated_at, summary.published_at)
     return f'"{etag}"', last_modified
+
+
+# --- the finished page ------------------------------------------------------------
+
+# Stands in the cached page for what base.html renders per request: the
+# page's absolute URI (canonical link, og:url: host and query string are the
+# request's). Private-use characters, which escaping leaves alone; the
+# cached body is stored split on it and joined with the request's URI.
+URI_PLACEHOLDER = "\ue010chat-page-uri\ue011"
+
+
+class PlaceholderRequest:
+    """The request as the cached page's template sees it: everything the
+    request's, except ``build_absolute_uri()``, which gives the placeholder."""
+
+    def __init__(self, request):
+        self._request = request
+
+    def __getattr__(self, name):
+        return getattr(self._request, name)
+
+    def build_absolute_uri(self, location=None):
+        if location is None:
+            return URI_PLACEHOLDER
+        return self._request.build_absolute_uri(location)
+
+
+def split_body(html: str) -> list[bytes]:
+    """The rendered page as cached: UTF-8 parts around the placeholders."""
+    return [part.encode() for part in html.split(URI_PLACEHOLDER)]
+
+
+def join_body(parts: list[bytes], request) -> bytes:
+    """The cached page for ``request``: its absolute URI, escaped as the
+    template would, put back in the placeholders' places."""
+    from django.utils.html import escape
+
+    return escape(request.build_absolute_uri()).encode().join(parts)

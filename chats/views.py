@@ -4,7 +4,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -26,28 +26,46 @@ def chat_detail(request, slug: str):
     transcript, by question (default) or by time (``?order=time``).
 
     Answers 304 to a matching If-None-Match / If-Modified-Since after one
-    query; the outline, the statistics and the transcript page are cached
-    under the chat's content version (chats.chat_transcript)."""
+    query (``chat_for_page``). The finished page is cached under its ETag
+    (the chat's content version and its summary's stamp), order and page:
+    a hit costs that query and two cache reads (the outline, for the page
+    number, and the page) and renders no template. Below it the outline, the
+    statistics and the transcript page are cached too (chats.chat_transcript),
+    so a page of another order or number reuses what it shares."""
     chat = transcript.chat_for_page(slug)
     if chat is None:
         raise Http404("No such chat.")
-    summary = transcript.published_summary(chat)
-    etag, last_modified = transcript.validators(chat, summary)
+    etag, last_modified = transcript.validators(chat, transcript.published_summary(chat))
     not_modified = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
     if not_modified is not None:
         return not_modified
 
     per_page = POSTS_PER_PAGE
     order = transcript.TIME_ORDER if request.GET.get("order") == transcript.TIME_ORDER else transcript.QUESTION_ORDER
-    try:
-        series_tz = ZoneInfo(chat.series.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        series_tz = ZoneInfo("UTC")
     outline = transcript.cached(
         transcript.cache_key(chat, "outline", per_page), lambda: transcript.read_outline(chat, per_page=per_page)
     )
     total = outline.post_total if order == transcript.TIME_ORDER else outline.item_total
     page_number = Paginator(range(total), per_page).get_page(request.GET.get("page")).number
+    parts = transcript.cached(
+        transcript.cache_key(chat, "page", etag.strip('"'), order, per_page, page_number),
+        lambda: transcript.split_body(render_page(request, chat, outline, order, page_number, per_page)),
+    )
+    response = HttpResponse(transcript.join_body(parts, request))
+    response.headers["ETag"] = etag
+    response.headers["Last-Modified"] = http_date(last_modified.timestamp())
+    # Browsers ask again each time (cheap: a 304), so an import shows at once.
+    patch_cache_control(response, no_cache=True)
+    return response
+
+
+def render_page(request, chat: Chat, outline, order: str, page_number: int, per_page: int) -> str:
+    """The chat page's HTML as the cache keeps it: the request's absolute URI
+    left as a placeholder (``transcript.PlaceholderRequest``)."""
+    try:
+        series_tz = ZoneInfo(chat.series.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        series_tz = ZoneInfo("UTC")
 
     def render_stats() -> str:
         markers = [(question.label, question.asked_at) for question in outline.questions]
@@ -66,11 +84,13 @@ def chat_detail(request, slug: str):
             "order": order, "unassigned_anchor": transcript.UNASSIGNED_ANCHOR,
         })
 
-    response = render(request, "chats/chat_detail.html", {
+    return render_to_string("chats/chat_detail.html", {
+        # Overrides the context processor's request (base.html: canonical, og:url).
+        "request": transcript.PlaceholderRequest(request),
         "chat": chat,
         "outline": outline,
         "questions": outline.questions,
-        "summary": summary,
+        "summary": transcript.published_summary(chat),
         "tags": outline.tags,
         "order": order,
         "page_number": page_number,
@@ -80,12 +100,7 @@ def chat_detail(request, slug: str):
         "transcript_html": mark_safe(transcript.cached(
             transcript.cache_key(chat, "transcript", order, per_page, page_number), render_transcript
         )),
-    })
-    response.headers["ETag"] = etag
-    response.headers["Last-Modified"] = http_date(last_modified.timestamp())
-    # Browsers ask again each time (cheap: a 304), so an import shows at once.
-    patch_cache_control(response, no_cache=True)
-    return response
+    }, request=request)
 
 
 def chat_transcript_json(request, slug: str):

@@ -147,3 +147,26 @@ def test_a_summary_published_changes_the_etag(client, imported_chat):
     assert after.status_code == 200
     assert f'href="{summary.get_absolute_url()}"' in after.content.decode()
     assert Chat.objects.get(pk=imported_chat.pk).content_version == imported_chat.content_version
+
+
+def test_a_cached_page_renders_no_template_and_keeps_each_requests_own_uri(client, imported_chat, settings):
+    """The finished page is cached whole, but the absolute URI base.html
+    shows (canonical link, og:url) is the request's: its host and query
+    string are never served to another request."""
+    settings.ALLOWED_HOSTS = ["archive.example.org", "mirror.example.net"]
+    cold = client.get(URL, {"order": "time"}, headers={"host": "archive.example.org"})
+    assert cold.templates  # rendered
+    warm = client.get(URL, {"order": "time", "utm_source": "<x>"}, headers={"host": "mirror.example.net"})
+
+    assert warm.status_code == 200
+    assert not warm.templates  # served from the cache
+    html = warm.content.decode()
+    own = 'http://mirror.example.net/chats/hcsmca-116/?order=time&amp;utm_source=%3Cx%3E'
+    assert f'<link rel="canonical" href="{own}">' in html
+    assert f'<meta property="og:url" content="{own}">' in html
+    assert "archive.example.org" not in html and "\ue010" not in html
+    # Apart from the URI, the very page rendered for the first request.
+    assert html.replace("mirror.example.net", "archive.example.org").replace(
+        "&amp;utm_source=%3Cx%3E", "") == cold.content.decode()
+    assert warm.headers["ETag"] == cold.headers["ETag"]
+    assert warm.headers["Content-Type"] == cold.headers["Content-Type"]
