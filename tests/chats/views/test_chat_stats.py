@@ -66,7 +66,7 @@ def test_posts_per_minute_are_exact(client, chat):
     assert activity.total == 6 and activity.peak == 3
     assert "· 7 posts" in html  # the transcript's total, posts after the end included
     table = section(html, "activity")
-    assert re.search(r'<time datetime="2019-01-16T13:03:00-05:00">13:03</time></th><td>3</td>', table)
+    assert re.search(r'<time datetime="2019-01-16T13:03:00-0500">13:03</time></th><td>3</td>', table)
     assert re.search(r">13:00</time></th><td>2</td>", table)
     assert re.search(r">13:59</time></th><td>1</td>", table)
     assert table.count('<rect class="bar"') == 3  # empty minutes draw no bar

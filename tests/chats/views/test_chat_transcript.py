@@ -271,7 +271,7 @@ def test_header_names_series_hosts_tags_summary_and_describes_the_chat(client, d
     assert '<meta property="og:type" content="article">' in html
     assert ('<meta property="og:title" content="#hcsmca 116: Trusting health information online">') in html
     # Times in the series' timezone, marked for the reader's own (static/chats/local-time.js).
-    assert ('<time datetime="2019-01-16T13:00:00-05:00" data-local data-zone="America/Toronto">'
+    assert ('<time datetime="2019-01-16T13:00:00-0500" data-local data-zone="America/Toronto">'
             "Wednesday 16 January 2019, 13:00</time>") in html
     assert re.search(r'<script src="/static/chats/local-time\.js[^"]*" defer></script>', html)
 
