@@ -7,6 +7,8 @@ handlers; only http(s) and mailto links, each with rel="nofollow ugc noopener".
 """
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 from django.utils.safestring import SafeString, mark_safe
@@ -38,17 +40,44 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("
 _comment_markdown = MarkdownIt("commonmark", {"html": False}).disable(["image", "heading", "lheading", "hr", "table"])
 
 
+def _is_absolute(url: str) -> bool:
+    # nh3 checks the scheme of absolute URLs; this tells them from relative ones.
+    return bool(_SCHEME.match(url))
+
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def _site_or_absolute_urls(element: str, attribute: str, value: str) -> str | None:
+    """Summaries may link within the site ("/chats/hcsmca-116/#T1") or to a
+    fragment, but never protocol-relative ("//elsewhere.example"), which
+    nh3 would otherwise keep as a relative URL."""
+    if attribute not in {"href", "src"}:
+        return value
+    url = value.strip()
+    if _is_absolute(url) or url.startswith("#") or (url.startswith("/") and not url.startswith("//")):
+        return value
+    return None
+
+
+def _absolute_urls_only(element: str, attribute: str, value: str) -> str | None:
+    """Comments link only to absolute http(s) or mailto URLs."""
+    if attribute not in {"href", "src"}:
+        return value
+    return value if _is_absolute(value.strip()) else None
+
+
 def clean_summary_html(html: str) -> SafeString:
     return mark_safe(nh3.clean(
         html or "", tags=SUMMARY_TAGS, attributes=SUMMARY_ATTRIBUTES, url_schemes=URL_SCHEMES,
-        link_rel=LINK_REL, clean_content_tags={"script", "style"},
+        link_rel=LINK_REL, clean_content_tags={"script", "style"}, attribute_filter=_site_or_absolute_urls,
     ))
 
 
 def clean_comment_html(html: str) -> SafeString:
     return mark_safe(nh3.clean(
         html or "", tags=COMMENT_TAGS, attributes=COMMENT_ATTRIBUTES, url_schemes=URL_SCHEMES,
-        link_rel=LINK_REL, clean_content_tags={"script", "style"},
+        link_rel=LINK_REL, clean_content_tags={"script", "style"}, attribute_filter=_absolute_urls_only,
     ))
 
 

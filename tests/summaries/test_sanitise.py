@@ -54,3 +54,17 @@ def test_comments_get_light_markdown_only():
     html = str(comment_markdown_to_html("# Big\n\n> quoted *emphasis* `code`\n\n![img](https://x.org/a.png)"))
     assert "<h1>" not in html and "<img" not in html
     assert "<blockquote>" in html and "<em>emphasis</em>" in html and "<code>code</code>" in html
+
+
+@pytest.mark.parametrize("url", ["//evil.example/x", " //evil.example", "evil.example/x", "../x"])
+def test_protocol_relative_and_bare_relative_links_are_dropped(url):
+    for render in (summary_markdown_to_html, comment_markdown_to_html):
+        hrefs = [value for tag, attributes in _elements(str(render(f"[x]({url})")))
+                 for name, value in attributes if name == "href"]
+        assert hrefs == [], (render.__name__, hrefs)
+
+
+def test_summaries_keep_links_within_the_site_and_comments_do_not():
+    assert 'href="/chats/hcsmca-116/#T1"' in str(summary_markdown_to_html("[T1](/chats/hcsmca-116/#T1)"))
+    assert 'href="#T1"' in str(summary_markdown_to_html("[T1](#T1)"))
+    assert "href" not in str(comment_markdown_to_html("[T1](/chats/hcsmca-116/#T1)"))
