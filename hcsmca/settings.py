@@ -195,10 +195,19 @@ COMMENTS_MAX_AGE_SECONDS = 4 * 3600  # an older form is refused (replayed or sta
 COMMENTS_RATE_LIMIT_IP = (5, 600)
 COMMENTS_RATE_LIMIT_EMAIL = (3, 600)
 COMMENTS_RECENTLY_REMOVED_DAYS = 30  # removed comments stay in the moderation queue this long
-# Mail (comment notifications, subscription links) is sent by Celery tasks;
-# it is printed on the console until a real backend is configured.
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL = "hcsmca archive <noreply@localhost>"
+# Mail (comment notifications, subscription links) is sent by Celery tasks:
+# through SMTP when DJANGO_EMAIL_HOST is set, else printed on the console
+# (development; tests use Django's outbox).
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "hcsmca archive <noreply@localhost>")
 
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG and SECRET_KEY != _DEV_SECRET_KEY)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
