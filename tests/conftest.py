@@ -18,12 +18,15 @@ def pytest_configure(config):
     app.conf.CELERY_TASK_DEFAULT_QUEUE = f"hcsmca-test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
+MODERATOR_PASSWORD = "a long enough password"
+
+
 @pytest.fixture
 def moderator(django_user_model):
     """A staff member in the Moderators group (not a superuser)."""
     from django.contrib.auth.models import Group
 
-    user = django_user_model.objects.create_user("mod", password="a long enough password", is_staff=True)
+    user = django_user_model.objects.create_user("mod", password=MODERATOR_PASSWORD, is_staff=True)
     user.groups.add(Group.objects.get(name="Moderators"))
     return user
 

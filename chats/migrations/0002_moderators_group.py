@@ -1,22 +1,14 @@
 """The Moderators group: who may import, edit chats and questions, write and
 publish summaries and moderate comments."""
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from chats.migration_helpers import grant_app_permissions_to_moderators
 
 MODERATOR_APPS = ("chats", "summaries", "taggit")
 
 
 def create_moderators(apps, schema_editor):
-    # Permissions are normally created after all migrations; make sure they
-    # exist now so the group can be given them.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name="Moderators")
-    group.permissions.add(*Permission.objects.filter(content_type__app_label__in=MODERATOR_APPS))
+    grant_app_permissions_to_moderators(apps, *MODERATOR_APPS)
 
 
 def remove_moderators(apps, schema_editor):

@@ -2,6 +2,7 @@
 downloaded browser. `make test` installs the package where it can."""
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,22 +25,43 @@ def page():
     would leak into every test that runs meanwhile (and lose the serialized
     test data that transactional tests restore).
     """
-    if not Path(CHROMIUM).is_file():
-        reason = f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install chromium; `make test` does it as root)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    with _chromium_page() as page:
+        page.dialogs = []
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        yield page
+
+
+@contextmanager
+def _chromium_page(**context_options):
+    """A page in a fresh headless Chromium (Debian's), with the page's
+    JavaScript errors collected in ``page.errors``; skips (fails under CI)
+    when Chromium is missing."""
+    require_tool(
+        Path(CHROMIUM).is_file(),
+        f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install chromium; `make test` does it as root)",
+    )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.dialogs = []
+        page = browser.new_context(**context_options).new_page()
         page.errors = []
-        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
         page.on("pageerror", lambda error: page.errors.append(str(error)))
-        yield page
-        browser.close()
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def admin_login(page, live_server, next_path: str, username: str = "mod") -> None:
+    """Log in through the admin's form (the `moderator` fixture's account),
+    landing on ``next_path``."""
+    from tests.conftest import MODERATOR_PASSWORD
+
+    page.goto(f"{live_server.url}/admin/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", MODERATOR_PASSWORD)
+    page.click("input[type=submit]")
 
 
 # --- Page quality tests (accessibility, markup, navigation) -----------------
@@ -72,18 +94,5 @@ def tokyo_page():
     """Like `page`, but the browser believes it is in Tokyo (Playwright's
     timezone_id): for what the reader's own timezone changes. Request it
     after the fixtures that write to the database."""
-    if not Path(CHROMIUM).is_file():
-        reason = f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install chromium; `make test` does it as root)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(timezone_id="Asia/Tokyo")
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
+    with _chromium_page(timezone_id="Asia/Tokyo") as page:
         yield page
-        browser.close()

@@ -6,20 +6,13 @@ the summary page shows the thread."""
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
+from tests.browser.conftest import admin_login
 from tests.factories import SummaryFactory
 from tests.summaries.commenting import _fresh_rate_limits  # noqa: F401
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.browser]
-
-
-@pytest.fixture
-def moderator_account():
-    user = User.objects.create_user("mod", password="a long enough password", is_staff=True)
-    user.groups.add(Group.objects.get(name="Moderators"))
-    return user
 
 
 @pytest.fixture
@@ -48,7 +41,7 @@ def approve_all(moderator_page, live_server):
     moderator_page.wait_for_selector("text=: approve.")
 
 
-def test_comment_approve_reply_thread(live_server, moderator_account, summary, page):
+def test_comment_approve_reply_thread(live_server, moderator, summary, page):
     url = f"{live_server.url}{summary.get_absolute_url()}"
 
     # Reader one.
@@ -59,10 +52,7 @@ def test_comment_approve_reply_thread(live_server, moderator_account, summary, p
 
     # The moderator approves it in the queue.
     moderator_page = page.context.browser.new_page()
-    moderator_page.goto(f"{live_server.url}/admin/login/?next=/moderation/comments/")
-    moderator_page.fill("#id_username", "mod")
-    moderator_page.fill("#id_password", "a long enough password")
-    moderator_page.click("input[type=submit]")
+    admin_login(moderator_page, live_server, "/moderation/comments/")
     row = moderator_page.locator("tr.queue-pending")
     assert row.count() == 1 and "Great summary, thanks!" in row.inner_text()
     assert "first comment from this email" in row.inner_text()

@@ -3,18 +3,16 @@ import threading
 import time
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.db import connection
 
 from chats.models import Import
+from tests.browser.conftest import admin_login
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.browser]
 
 
 @pytest.fixture
-def running_import():
-    moderator = User.objects.create_user("mod", password="a long enough password", is_staff=True)
-    moderator.groups.add(Group.objects.get(name="Moderators"))
+def running_import(moderator):
     return Import.objects.create(original_name="chat.jsonl", status=Import.Status.RUNNING, progress=1200,
                                  bytes_read=250, bytes_total=1000, requested_by=moderator)
 
@@ -38,10 +36,7 @@ def advance_later(row_pk: int) -> threading.Thread:
 
 
 def test_the_progress_bar_moves_and_the_page_shows_the_outcome(live_server, running_import, page):
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/chats/import/{running_import.pk}/change/")
-    page.fill("#id_username", "mod")
-    page.fill("#id_password", "a long enough password")
-    page.click("input[type=submit]")
+    admin_login(page, live_server, f"/admin/chats/import/{running_import.pk}/change/")
     bar = page.locator("progress.import-progress")
     assert bar.get_attribute("value") == "25"
     worker = advance_later(running_import.pk)

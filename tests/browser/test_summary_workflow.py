@@ -3,25 +3,16 @@ admin, in a real browser; then a reader finds it at its permalink, on the
 home page and in the summaries feed. Tasks run eagerly in the live server
 (the real-worker path: tests/integration/test_draft_worker.py)."""
 import pytest
-from django.contrib.auth.models import Group, User
+
+from tests.browser.conftest import admin_login
 
 from tests.summaries.workflow import demo_chat, eager_tasks  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.browser]
 
 
-@pytest.fixture
-def moderator_account():
-    user = User.objects.create_user("mod", password="a long enough password", is_staff=True)
-    user.groups.add(Group.objects.get(name="Moderators"))
-    return user
-
-
-def test_draft_edit_preview_publish_and_read(live_server, demo_chat, moderator_account, eager_tasks, page):
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/chats/chat/{demo_chat.pk}/change/")
-    page.fill("#id_username", "mod")
-    page.fill("#id_password", "a long enough password")
-    page.click("input[type=submit]")
+def test_draft_edit_preview_publish_and_read(live_server, demo_chat, moderator, eager_tasks, page):
+    admin_login(page, live_server, f"/admin/chats/chat/{demo_chat.pk}/change/")
 
     # Draft: the chat's button, then the confirmation page's.
     page.click("a.draft-summary-link")
