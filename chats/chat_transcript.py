@@ -26,11 +26,15 @@ database.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
@@ -495,6 +499,26 @@ def validators(chat: Chat, summary) -> tuple[str, Any]:
 
 
 # --- the finished page ------------------------------------------------------------
+
+@functools.cache
+def release_fingerprint() -> str:
+    """Names what renders the page around its content, once per process: the
+    project's templates and the static files' manifest. The finished page
+    holds both (its markup, the hashed names of site.css and the scripts), so
+    a release that changes either must not serve pages cached by the one
+    before (whose hashed files a new image no longer has); the fragments
+    below hold no static URL and follow PAGE_FORMAT."""
+    digest = hashlib.blake2b(digest_size=8)
+    paths = sorted(Path(directory) for directory in settings.TEMPLATES[0]["DIRS"])
+    files = sorted(path for directory in paths for path in directory.rglob("*.html"))
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.exists():
+        files.append(manifest)
+    for path in files:
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
 
 # Stands in the cached page for what base.html renders per request: the
 # page's absolute URI (canonical link, og:url: host and query string are the

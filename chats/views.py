@@ -27,7 +27,8 @@ def chat_detail(request, slug: str):
 
     Answers 304 to a matching If-None-Match / If-Modified-Since after one
     query (``chat_for_page``). The finished page is cached under its ETag
-    (the chat's content version and its summary's stamp), order and page:
+    (the chat's content version and its summary's stamp), the release
+    (``release_fingerprint``: templates, static files), order and page:
     a hit costs that query and two cache reads (the outline, for the page
     number, and the page) and renders no template. Below it the outline, the
     statistics and the transcript page are cached too (chats.chat_transcript),
@@ -48,7 +49,8 @@ def chat_detail(request, slug: str):
     total = outline.post_total if order == transcript.TIME_ORDER else outline.item_total
     page_number = Paginator(range(total), per_page).get_page(request.GET.get("page")).number
     parts = transcript.cached(
-        transcript.cache_key(chat, "page", etag.strip('"'), order, per_page, page_number),
+        transcript.cache_key(chat, "page", etag.strip('"'), transcript.release_fingerprint(), order, per_page,
+                             page_number),
         lambda: transcript.split_body(render_page(request, chat, outline, order, page_number, per_page)),
     )
     response = HttpResponse(transcript.join_body(parts, request))

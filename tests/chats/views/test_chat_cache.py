@@ -170,3 +170,21 @@ def test_a_cached_page_renders_no_template_and_keeps_each_requests_own_uri(clien
         "&amp;utm_source=%3Cx%3E", "") == cold.content.decode()
     assert warm.headers["ETag"] == cold.headers["ETag"]
     assert warm.headers["Content-Type"] == cold.headers["Content-Type"]
+
+
+def test_a_release_with_other_static_files_renders_the_page_again(client, imported_chat, settings, tmp_path):
+    """The cached page holds the hashed names of the static files: pages
+    cached before a release must not be served by the one after it."""
+    from chats import chat_transcript
+
+    settings.STATIC_ROOT = tmp_path
+    (tmp_path / "staticfiles.json").write_text('{"paths": {"css/site.css": "css/site.1111.css"}}')
+    chat_transcript.release_fingerprint.cache_clear()
+    try:
+        assert get(client).templates
+        assert not get(client).templates  # cached
+        (tmp_path / "staticfiles.json").write_text('{"paths": {"css/site.css": "css/site.2222.css"}}')
+        chat_transcript.release_fingerprint.cache_clear()  # a new process
+        assert get(client).templates  # rendered again
+    finally:
+        chat_transcript.release_fingerprint.cache_clear()
