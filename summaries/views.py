@@ -10,19 +10,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
 from taggit.models import Tag
 
 from chats.browse import safe_url, study_identifiers, summary_excerpt
 from chats.models import Question, Series
 from summaries.comment_views import comments_section
-from summaries.services.comments import approved_comment_count
 from summaries.linkback_views import advertise_linkbacks
 from summaries.models import Summary
+from summaries.page_validators import summary_page_validators, with_page_stamps
+from summaries.services.comments import approved_comment_count, comments_are_open
 from summaries.services.rendering import summary_stored_body
 
 SUMMARIES_PER_PAGE = 20
@@ -92,10 +97,23 @@ def _featured_links(summary: Summary) -> list:
 
 @advertise_linkbacks
 def summary_detail(request, year: str, month: str, day: str, slug: str):
-    summary = get_object_or_404(Summary.objects.published().select_related("author", "chat__series"), slug=slug)
+    summary = get_object_or_404(
+        with_page_stamps(Summary.objects.published().select_related("author", "chat__series")), slug=slug
+    )
     published = timezone.localtime(summary.published_at)
     if (published.year, published.month, published.day) != (int(year), int(month), int(day)):
         raise Http404("No summary at this date.")
+    # A reader's browser revalidates with one query; a message to show (after
+    # a comment was sent) always gets the page itself.
+    validators = None
+    if request.method in ("GET", "HEAD") and not len(messages.get_messages(request)):
+        get_token(request)  # the form's CSRF secret is part of the ETag
+        validators = summary_page_validators(request, summary, comments_open=comments_are_open(summary))
+        not_modified = get_conditional_response(
+            request, etag=validators[0], last_modified=int(validators[1].timestamp())
+        )
+        if not_modified is not None:
+            return not_modified
     # A summary of a chat readers may not see does not link to it.
     chat = summary.reader_chat
     questions = list(Question.objects.filter(chat=chat).order_by("position", "label")) if chat else []
@@ -105,7 +123,7 @@ def summary_detail(request, year: str, month: str, day: str, slug: str):
     comments, comments_status = comments_section(request, summary)
     if not isinstance(comments, dict):
         return comments
-    return render(request, "summaries/summary_detail.html", {
+    response = render(request, "summaries/summary_detail.html", {
         **comments,
         "summary": summary,
         "chat": chat,
@@ -120,6 +138,12 @@ def summary_detail(request, year: str, month: str, day: str, slug: str):
         "previous": previous,
         "next": following,
     }, status=comments_status)
+    if validators is not None and response.status_code == 200:
+        response.headers["ETag"] = validators[0]
+        response.headers["Last-Modified"] = http_date(validators[1].timestamp())
+        # Revalidate every time: comments and moderation change the page.
+        patch_cache_control(response, no_cache=True)
+    return response
 
 
 def summary_list(request):
