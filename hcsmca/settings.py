@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "hcsmca.security.ContentSecurityPolicyMiddleware",
     # The old blog's ?p=<id> links and permalinks (last: it acts on 404s).
     "summaries.legacy.LegacyLinksMiddleware",
 ]
@@ -158,6 +159,12 @@ if not STATIC_MANIFEST_BUILT:
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 HCSMCA_MAX_UPLOAD_BYTES = int(os.environ.get("HCSMCA_MAX_UPLOAD_BYTES", str(500 * 1024 * 1024)))
+# A .gz or .zip transcript is decompressed while it is read; these stop a
+# "zip bomb" after bounded work. 4 GiB is several times the largest upload's
+# real content (JSON captures compress about 10:1) while staging stays flat in
+# memory; no real transcript compresses 100:1, a bomb does about 1000:1.
+HCSMCA_MAX_DECOMPRESSED_BYTES = 4 * 1024 * 1024 * 1024
+HCSMCA_MAX_DECOMPRESSION_RATIO = 100
 HCSMCA_DEFAULT_SERIES = os.environ.get("HCSMCA_DEFAULT_SERIES", "hcsmca")
 
 # Celery: Redis is the broker; nothing reads task results, so none are stored.
@@ -214,6 +221,22 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (hcsmca/security.py): scripts and styles only from
+# our own files, never inline; images may be remote (avatars, link previews).
+CSP_DIRECTIVES = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data: https:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+# Django's admin renders an inline <style> element (change_list.html, when a
+# list has no actions), so its pages allow inline styles; never inline scripts.
+CSP_ADMIN_PREFIX = "/admin/"
+CSP_ADMIN_DIRECTIVES = {"style-src": "'self' 'unsafe-inline'"}
 if env_bool("DJANGO_BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
