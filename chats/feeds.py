@@ -2,8 +2,9 @@
 
 ``/feeds/chats.atom`` and ``.rss`` carry every series; ``/feeds/series/<hashtag>.atom``
 and ``.rss`` one series. Items are archived public chats only, newest first.
-The framework escapes every text it writes, so titles and descriptions are
-given here as plain text.
+The framework escapes every text it writes, so titles are given here as
+plain text; descriptions are escaped once more, because readers take an RSS
+<description> and an Atom <summary type="html"> as HTML.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 
 from chats.models import Chat, Series
 
@@ -76,7 +78,8 @@ class ChatsRssFeed(Feed):
         return chat_title(item)
 
     def item_description(self, item: Chat) -> str:
-        return chat_summary(item)
+        # HTML in the feed: a description's "<script>" must reach the reader as text.
+        return escape(chat_summary(item))
 
     def item_link(self, item: Chat) -> str:
         return item.get_absolute_url()
