@@ -185,6 +185,10 @@ class StudyAdmin(ChangesChatPages, admin.ModelAdmin):
 
 
 class ImportForm(forms.ModelForm):
+    # Set by ImportAdmin.get_form when the upload handler stopped reading an
+    # oversized file (chats/upload_handlers.py): the form then has no file.
+    upload_refused = ""
+
     requested_format = forms.ChoiceField(choices=[(name, name) for name in ("auto", *FORMAT_NAMES)], initial="auto",
                                          label="Format")
 
@@ -194,10 +198,13 @@ class ImportForm(forms.ModelForm):
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
+        if self.upload_refused:
+            raise forms.ValidationError(self.upload_refused)
         if not upload:
             raise forms.ValidationError("Choose a transcript file to import.")
         if upload.size > settings.HCSMCA_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(f"The file is larger than {settings.HCSMCA_MAX_UPLOAD_BYTES:,} bytes.")
+            raise forms.ValidationError(
+                f"The file is larger than {settings.HCSMCA_MAX_UPLOAD_BYTES:,} bytes, the largest upload accepted.")
         return upload
 
     def clean_series_hashtag(self):
@@ -216,6 +223,11 @@ class ImportAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "progress_bar", "format", "time_span", "created_count", "updated_count",
                        "unchanged_count", "skipped_count", "outside_count", "planned_chat_list", "error_list",
                        "chat_links", "requested_by", "created_at", "started_at", "finished_at", "source_paths"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        refused = getattr(request, "upload_refused", "")
+        return type(form.__name__, (form,), {"upload_refused": refused}) if refused else form
 
     def get_fields(self, request, obj=None):
         if obj is None:

@@ -165,6 +165,12 @@ HCSMCA_MAX_UPLOAD_BYTES = int(os.environ.get("HCSMCA_MAX_UPLOAD_BYTES", str(500 
 # memory; no real transcript compresses 100:1, a bomb does about 1000:1.
 HCSMCA_MAX_DECOMPRESSED_BYTES = 4 * 1024 * 1024 * 1024
 HCSMCA_MAX_DECOMPRESSION_RATIO = 100
+# The size limit is checked while the upload is read, before the file is stored.
+FILE_UPLOAD_HANDLERS = [
+    "chats.upload_handlers.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 HCSMCA_DEFAULT_SERIES = os.environ.get("HCSMCA_DEFAULT_SERIES", "hcsmca")
 
 # Celery: Redis is the broker; nothing reads task results, so none are stored.

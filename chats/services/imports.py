@@ -57,6 +57,7 @@ from chats.services.content import chats_content_touch
 from chats.services.links import domain_of, links_recount, normalise_url, studies_recognise
 from chats.services.questions import questions_assign_many
 from chats.services.sessions import SessionPlan, plan_sessions
+from chats.services.sources import DecompressionRefused, decompressed
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +167,28 @@ def import_run(*, import_id: int, progress: ProgressCallback | None = None) -> I
     return outcome
 
 
-def transcript_import(
+def transcript_import(*, sources: Sequence[SourceFile], **options) -> ImportOutcome:
+    """Parse ``sources`` and merge them into the archive in one transaction.
+
+    A ``.gz`` file, or a ``.zip`` of transcripts, is decompressed lazily as
+    it is read (chats/services/sources.py); one that is damaged or grows past
+    the limits fails the import, which leaves the archive as it was.
+    """
+    with ExitStack() as stack:
+        try:
+            expanded = [
+                SourceFile(name, stream, size)
+                for source in sources
+                for name, stream, size in decompressed(
+                    source.name, source.stream, source.size, stack=stack,
+                    limit=settings.HCSMCA_MAX_DECOMPRESSED_BYTES, max_ratio=settings.HCSMCA_MAX_DECOMPRESSION_RATIO)
+            ]
+            return _import_sources(sources=expanded, **options)
+        except DecompressionRefused as exc:
+            return _failed(ImportOutcome(), {"record": None, "message": str(exc)})
+
+
+def _import_sources(
     *,
     sources: Sequence[SourceFile],
     requested_format: str = "auto",
