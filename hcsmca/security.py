@@ -19,18 +19,14 @@ def build_policy(directives: dict[str, str]) -> str:
 
 class ContentSecurityPolicyMiddleware:
     """Sets settings.CSP_DIRECTIVES on responses that do not set their own
-    policy; under settings.CSP_ADMIN_PREFIX the admin's variant
-    (CSP_ADMIN_DIRECTIVES) applies instead."""
+    policy."""
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.policy = build_policy(settings.CSP_DIRECTIVES)
-        self.admin_policy = build_policy({**settings.CSP_DIRECTIVES, **settings.CSP_ADMIN_DIRECTIVES})
-        self.admin_prefix = settings.CSP_ADMIN_PREFIX
 
     def __call__(self, request):
         response = self.get_response(request)
         if HEADER not in response:
-            admin = request.path.startswith(self.admin_prefix)
-            response[HEADER] = self.admin_policy if admin else self.policy
+            # Read per request (a join of a few strings) so override_settings applies.
+            response[HEADER] = build_policy(settings.CSP_DIRECTIVES)
         return response
