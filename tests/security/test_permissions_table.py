@@ -53,6 +53,10 @@ TABLE = [
     # Drafts and scheduled summaries are read in the admin, never on their permalink.
     ("draft summary permalink", "get", "{draft_url}", None, everyone(404)),
     ("scheduled summary permalink", "get", "{scheduled_url}", None, everyone(404)),
+    ("comment on a draft", "post", "{draft_url}", {"author_name": "A", "body": "Hello"}, everyone(404)),
+    ("comment on a scheduled summary", "post", "{scheduled_url}", {"author_name": "A", "body": "Hello"},
+     everyone(404)),
+    ("trackback to a draft", "post", "{draft_url}trackback/", {"url": "https://example.org/post"}, everyone(404)),
     ("admin index", "get", "/admin/", None, by_role(302, 302, 200, 200, 200, 200)),
     ("import list", "get", "/admin/chats/import/", None, MODERATORS_ONLY_ADMIN),
     ("import upload form", "get", "/admin/chats/import/add/", None, MODERATORS_ONLY_ADMIN),
