@@ -144,6 +144,10 @@ def decompressed(name: str, stream: BinaryIO, size: int, *, stack: ExitStack, li
     kind = compression_of(head)
     if kind is None:
         return [(name, stream, size)]
+    if not size:
+        # Not given (a caller with an open stream): the guards need it.
+        size = stream.seek(0, io.SEEK_END)
+        stream.seek(0)
     budget = Budget(limit=limit, max_ratio=max_ratio, compressed_size=size)
     if kind == "gzip":
         declared = _gzip_size(stream, size)

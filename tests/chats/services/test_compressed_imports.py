@@ -51,6 +51,16 @@ def test_a_gzip_file_is_read_decompressed_and_rewinds_for_its_head():
     assert (name, size) == ("a.jsonl.gz", len(data))
 
 
+@pytest.mark.parametrize("pack", [gzip.compress, lambda data: zipped({"a.jsonl": data})], ids=["gz", "zip"])
+def test_a_source_of_unknown_size_is_measured_for_the_ratio_guard(pack):
+    # Callers may give a stream without its size (SourceFile's size defaults to 0).
+    data = bytes(range(256)) * (RATIO_FLOOR_BYTES // 256 + 4096)
+    packed = pack(data)
+    with ExitStack() as stack:
+        [(_, stream, _)] = decompressed("x", io.BytesIO(packed), 0, stack=stack, limit=2 * len(data), max_ratio=1000)
+        assert stream.read() == data
+
+
 def test_a_gzip_bomb_stops_at_the_decompressed_size_limit():
     bomb = gzip.compress(b"\0" * (2 * MIB))
     with pytest.raises(DecompressionRefused, match=r"bomb\.gz: decompresses to more than 1,048,576 bytes"):
