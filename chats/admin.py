@@ -196,6 +196,12 @@ class ImportForm(forms.ModelForm):
         model = Import
         fields = ["file", "requested_format", "series_hashtag", "chat_slug", "split_sessions", "strict", "dry_run"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "file" in self.fields:
+            self.fields["file"].help_text = (
+                f"A transcript, a .gz of one, or a .zip of several; at most {settings.HCSMCA_MAX_UPLOAD_BYTES:,} bytes.")
+
     def clean_file(self):
         upload = self.cleaned_data.get("file")
         if self.upload_refused:

@@ -33,6 +33,8 @@ def test_an_oversized_upload_is_refused_with_a_clear_message(moderator_client, s
     page = response.content.decode()
     assert "big.jsonl is larger than 1,000 bytes, the largest upload accepted" in page
     assert Import.objects.count() == 0
+    # The form says the limit before anyone tries.
+    assert "a .zip of several; at most 1,000 bytes." in moderator_client.get(ADD).content.decode()
     # Just under the limit is accepted.
     assert upload(moderator_client, "small.jsonl", b"x" * 1000).status_code == 302
 

@@ -157,3 +157,17 @@ def test_the_command_imports_a_gz_and_refuses_a_corrupt_one(small_chat_path, tmp
     assert "bad.jsonl.gz: cannot be decompressed" in err.getvalue()
     assert Import.objects.order_by("-pk").first().status == Import.Status.FAILED
     assert Post.objects.count() == 6
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("default_series_hcsmca")
+def test_the_command_reads_a_zip_whose_member_names_point_elsewhere(small_chat_path, tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    archive = work / "chats.zip"
+    archive.write_bytes(zipped({"../../evil.jsonl": small_chat_path.read_bytes()}))
+    err = io.StringIO()
+    call_command("import_transcript", str(archive), stdout=io.StringIO(), stderr=err)
+    assert "succeeded: format twitter-v1, created 6" in err.getvalue()
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["chats.zip", "work"]  # nothing extracted anywhere
