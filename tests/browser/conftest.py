@@ -25,7 +25,10 @@ def page():
     would leak into every test that runs meanwhile (and lose the serialized
     test data that transactional tests restore).
     """
-    with _chromium_page() as page:
+    # The harness injects axe-core (add_script_tag) and polls with
+    # wait_for_function, both of which the site's Content-Security-Policy
+    # refuses; tests/browser/test_xss.py checks the pages under the policy.
+    with _chromium_page(bypass_csp=True) as page:
         page.dialogs = []
         page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
         yield page

@@ -4,10 +4,21 @@ script of the corpus runs and the Content-Security-Policy refuses nothing of
 ours (an inline script or style of our own would show up as a violation)."""
 import pytest
 
-from tests.browser.conftest import admin_login
+from tests.browser.conftest import _chromium_page, admin_login
 from tests.security.xss import PAYLOADS, build_hostile_site, hostile_pages
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.browser]
+
+
+@pytest.fixture
+def strict_page():
+    """Like conftest's `page` (dialogs in ``page.dialogs``, errors in
+    ``page.errors``), but the browser enforces the Content-Security-Policy.
+    Request it last."""
+    with _chromium_page() as page:
+        page.dialogs = []
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        yield page
 
 
 @pytest.fixture
@@ -46,7 +57,8 @@ def _visit(page, url: str) -> None:
     page.mouse.move(400, 300)
 
 
-def test_reader_pages_run_nothing_of_the_corpus(live_server, hostile_site, hostile_paths, page):
+def test_reader_pages_run_nothing_of_the_corpus(live_server, hostile_site, hostile_paths, strict_page):
+    page = strict_page
     console = _watch(page)
     for name, path in hostile_paths.items():
         _visit(page, f"{live_server.url}{path}")
@@ -59,7 +71,8 @@ def test_reader_pages_run_nothing_of_the_corpus(live_server, hostile_site, hosti
     assert PAYLOADS[1] in page.locator("h1").inner_text()
 
 
-def test_admin_pages_work_under_the_policy(live_server, hostile_site, moderator, page):
+def test_admin_pages_work_under_the_policy(live_server, hostile_site, moderator, strict_page):
+    page = strict_page
     console = _watch(page)
     summary = hostile_site.summary
     admin_login(page, live_server, f"/admin/summaries/summary/{summary.pk}/change/")

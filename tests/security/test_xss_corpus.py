@@ -32,8 +32,9 @@ def test_the_audit_catches_what_could_run():
 
 
 @pytest.mark.parametrize("name", [
-    "home", "archive", "archive-year", "series", "tag", "chat", "chat-time-order", "participant", "resources",
-    "summaries", "summary", "summary-comments-open", "summaries-tag", "search", "search-echo"])
+    "home", "archive", "archive-year", "archive-month", "series", "tag", "chat", "chat-time-order", "participant",
+    "resources", "summaries", "summary", "summary-comments-open", "summaries-tag", "summaries-series",
+    "summaries-month", "search", "search-echo"])
 def test_pages_show_the_corpus_as_text_only(client, hostile_site, name):
     path = hostile_pages(hostile_site)[name]
     response = client.get(path)
@@ -93,3 +94,12 @@ def test_transcript_exports_are_never_served_as_html(client, hostile_site):
         assert MARKER.search(body.decode())
     data = json.loads(client.get(reverse("chats:transcript-json", args=[slug])).content)
     assert PAYLOADS[0] in json.dumps(data, ensure_ascii=False)  # the JSON carries the text as it was written
+
+
+def test_the_moderation_page_shows_a_pending_comment_as_text(moderator_client, hostile_site):
+    response = moderator_client.get(reverse("summaries:moderation"))
+    assert response.status_code == 200
+    found = audit(response.content.decode())
+    assert found.problems == [], found.problems
+    assert "xss-28" not in response.content.decode()  # its javascript: website is not linked, nor shown
+    assert MARKER.search("".join(found.text))

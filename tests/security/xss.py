@@ -79,6 +79,11 @@ def build_hostile_site() -> ArchiveSite:
     Comment.objects.filter(summary=summary).update(
         author_name=TEXT[:100], author_url="javascript:alert('xss-27')",
         body=MARKDOWN, body_html=comment_markdown_to_html(MARKDOWN))
+    # A comment waiting for moderation: the moderators' page shows it.
+    Comment.objects.create(
+        summary=site.open_summary, author_name=TEXT[:100], author_email="x@example.org",
+        author_url="javascript:alert('xss-28')", body=MARKDOWN, body_html=comment_markdown_to_html(MARKDOWN),
+        status=Comment.Status.PENDING)
     return site
 
 
@@ -91,6 +96,8 @@ def hostile_pages(site: ArchiveSite) -> dict[str, str]:
         "home": reverse("chats:home"),
         "archive": reverse("chats:archive"),
         "archive-year": reverse("chats:archive-year", kwargs={"year": site.chat.start.year}),
+        "archive-month": reverse("chats:archive-month",
+                                 kwargs={"year": site.chat.start.year, "month": site.chat.start.month}),
         "series": reverse("chats:series", kwargs={"hashtag": site.chat.series.hashtag}),
         "tag": reverse("chats:tag", kwargs={"tag": tag.slug}),
         "chat": site.chat.get_absolute_url(),
@@ -101,6 +108,9 @@ def hostile_pages(site: ArchiveSite) -> dict[str, str]:
         "summary": site.summary.get_absolute_url(),
         "summary-comments-open": site.open_summary.get_absolute_url(),
         "summaries-tag": reverse("summaries:tag", kwargs={"tag": tag.slug}),
+        "summaries-series": reverse("summaries:series", kwargs={"hashtag": site.chat.series.hashtag}),
+        "summaries-month": reverse("summaries:month", kwargs={
+            "year": f"{site.summary.published_at:%Y}", "month": f"{site.summary.published_at:%m}"}),
         "search": f"{reverse('chats:search')}?q={quote(SEARCH_WORD)}",
         "search-echo": f"{reverse('chats:search')}?q={quote(TEXT[:150])}",
     }
