@@ -146,6 +146,10 @@ def parse(stream: BinaryIO, *, default_timezone: tzinfo = UTC) -> Iterator[WxrRe
             raise WxrFormatError("the file is empty: expected a WordPress export (WXR)")
         try:
             parser.Parse(chunk, not chunk)
+        except LookupError as exc:
+            # Expat hands an encoding it does not know (encoding="TTF-8") to
+            # Python's codecs, whose LookupError would crash the import.
+            raise WxrFormatError(f"not a WordPress export (WXR) this site can read: {exc}") from exc
         except expat.ExpatError as exc:
             if not reader.saw_root:
                 raise WxrFormatError(
