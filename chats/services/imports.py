@@ -68,6 +68,9 @@ EXTERNAL_ID_MAX = Post._meta.get_field("external_id").max_length
 AUTHOR_ID_MAX = Author._meta.get_field("platform_id").max_length
 HANDLE_MAX = Author._meta.get_field("handle").max_length
 CHAT_SLUG_RE = re.compile(r"^(?P<hashtag>[a-z0-9_]+)-(?P<number>\d+)$")
+# First key of the PostgreSQL advisory lock that keeps one import to one worker
+# (the second key is the Import id); any constant unused elsewhere will do.
+_IMPORT_LOCK_CLASS = 7001
 
 
 class ImportFailed(Exception):
@@ -129,9 +132,39 @@ ProgressCallback = Callable[[int, int, int], None]
 def import_run(*, import_id: int, progress: ProgressCallback | None = None) -> ImportOutcome | None:
     """Run the import described by an ``Import`` row and record its outcome.
 
-    Returns None when the row no longer exists or already finished (a task
-    delivered twice does the work once).
+    Returns None when the row no longer exists, already finished, or is
+    being run by another worker (a task delivered twice does the work once).
     """
+    # The row lock below is held only while the status changes, so a second
+    # worker handed the same import (a task delivered twice) would otherwise
+    # see "running" and import the file again. A session advisory lock held
+    # for the whole run stops it; PostgreSQL drops it if the worker dies, so
+    # a retry after a lost connection can still take the import over.
+    if not _import_lock(import_id):
+        logger.info("import %s is already running in another worker; not running it twice", import_id)
+        return None
+    try:
+        return _import_run_locked(import_id=import_id, progress=progress)
+    finally:
+        _import_unlock(import_id)
+
+
+def _import_lock(import_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_IMPORT_LOCK_CLASS, import_id])
+        return cursor.fetchone()[0]
+
+
+def _import_unlock(import_id: int) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_IMPORT_LOCK_CLASS, import_id])
+    except (OperationalError, InterfaceError):
+        # The connection is gone, and the session's locks went with it.
+        logger.warning("could not release the lock of import %s: the connection is gone", import_id)
+
+
+def _import_run_locked(*, import_id: int, progress: ProgressCallback | None) -> ImportOutcome | None:
     with transaction.atomic():
         row = Import.objects.select_for_update().filter(pk=import_id).first()
         if row is None or row.status in {Import.Status.SUCCEEDED, Import.Status.FAILED}:
