@@ -30,7 +30,7 @@ from summaries.services.comments import (
 
 QUEUE_PAGE_SIZE = 50
 # The HTTP status of a refused form: the page is shown again with the reason.
-REJECTED_STATUS = {"rate_limited": 429, "closed": 403}
+REJECTED_STATUS = {"rate_limited": 429, "closed": 403, "unavailable": 503}
 
 
 def _count(nodes) -> int:

@@ -11,6 +11,7 @@ call ``comment_hold_reason`` and ``comment_submit`` too.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -23,9 +24,12 @@ from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from summaries.models import BlockedCommenter, Comment, CommentSubscription, ModerationWord, Summary
 from summaries.sanitise import comment_markdown_to_html
+
+logger = logging.getLogger(__name__)
 
 # Links are counted twice, and the larger count holds: the anchors of the
 # rendered HTML (so [x](//host), reference links and autolinks all count) and
@@ -199,8 +203,17 @@ def comment_submit(*, summary: Summary, body: str, author_name: str = "", author
     ip_limit, ip_window = settings.COMMENTS_RATE_LIMIT_IP
     email_limit, email_window = settings.COMMENTS_RATE_LIMIT_EMAIL
     # Both counters move on every attempt, so changing email does not reset the IP's.
-    over_ip = rate_limited(scope="ip", key=hashed_ip, limit=ip_limit, window=ip_window)
-    over_email = rate_limited(scope="email", key=email, limit=email_limit, window=email_window)
+    try:
+        over_ip = rate_limited(scope="ip", key=hashed_ip, limit=ip_limit, window=ip_window)
+        over_email = rate_limited(scope="email", key=email, limit=email_limit, window=email_window)
+    except RedisError as exc:
+        # Without the counters nothing stops a flood, so the comment is
+        # refused (not lost: the form comes back with the text) rather than
+        # taken unthrottled or answered with a server error.
+        logger.warning("comment refused: the rate-limit cache is unavailable: %s", exc)
+        raise CommentRejected(
+            "unavailable", "Comments cannot be taken just now; please keep your text and send it again in a few minutes."
+        ) from exc
     if over_ip or over_email:
         raise CommentRejected(
             "rate_limited", "You have sent several comments in a short time; please wait a few minutes and send again."

