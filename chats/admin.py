@@ -1,3 +1,5 @@
+import logging
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -6,13 +8,20 @@ from django.db.models import Count
 from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
 
 from chats.importers import FORMAT_NAMES
 from chats.models import Author, Chat, Import, Link, Post, Question, Series, Study
 from chats.services.content import chats_content_touch
+from chats.services.imports import import_fail
 from chats.services.questions import post_question_set
 from chats.tasks import import_transcript
 from summaries.admin_views import chat_draft_summary, draft_summaries
+
+logger = logging.getLogger(__name__)
+QUEUE_UNAVAILABLE = ("queue unavailable: try again. The import was not started because the task queue (Redis) "
+                     "did not answer; upload the file again once it is back.")
 
 
 # Django 6's default now: a bare domain typed in a URL field means https.
@@ -274,7 +283,19 @@ class ImportAdmin(admin.ModelAdmin):
         obj.original_name = form.cleaned_data["file"].name[:255]
         obj.bytes_total = form.cleaned_data["file"].size
         super().save_model(request, obj, form, change)
-        transaction.on_commit(lambda: import_transcript.delay(obj.pk))
+        transaction.on_commit(lambda: self._enqueue(request, obj))
+
+    def _enqueue(self, request, obj):
+        """Send the task, or, with the queue (Redis) down, fail the row with the
+        reason: a row left "queued" that no worker will ever hear of would
+        look like work in progress for ever."""
+        try:
+            import_transcript.delay(obj.pk)
+        except (KombuOperationalError, RedisError) as exc:
+            logger.warning("import %s could not be queued: %s", obj.pk, exc)
+            import_fail(import_id=obj.pk, message=QUEUE_UNAVAILABLE)
+            messages.error(request, QUEUE_UNAVAILABLE)
+            return
         what = "A dry run is queued: it writes nothing" if obj.dry_run else "The import is queued"
         messages.info(request, f"{what}; this page shows its progress, then its counts.")
 

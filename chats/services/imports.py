@@ -200,6 +200,15 @@ def _import_run_locked(*, import_id: int, progress: ProgressCallback | None) -> 
     return outcome
 
 
+def import_fail(*, import_id: int, message: str) -> None:
+    """Fail a queued import that will never run (its task could not be
+    sent), with ``message`` as its one error. A row already taken by a
+    worker is left to it."""
+    with transaction.atomic():
+        Import.objects.filter(pk=import_id, status=Import.Status.QUEUED).update(
+            status=Import.Status.FAILED, errors=[{"record": None, "message": message}], finished_at=timezone.now())
+
+
 def transcript_import(*, sources: Sequence[SourceFile], **options) -> ImportOutcome:
     """Parse ``sources`` and merge them into the archive in one transaction.
 

@@ -64,7 +64,7 @@ def _in_thread(target, results: dict, key: str) -> threading.Thread:
 
 # --- two workers, one file -------------------------------------------------------
 
-@pytest.mark.django_db(transaction=True, databases=["default", "progress"])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", "progress"])
 def test_the_same_import_run_by_two_workers_at_once_is_done_once(tmp_path, caplog):
     path = many_posts(tmp_path / "chat.jsonl", 300)
     row = Import.objects.create(source_paths=[str(path)], original_name=path.name)
