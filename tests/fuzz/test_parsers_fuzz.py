@@ -11,6 +11,7 @@ is at fault. No database, no Django.
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,37 @@ def test_mutated_sample_head(target, path, data):
     with open(path, "rb") as stream:
         head = stream.read(SAMPLE_HEAD)
     check(target, data.draw(mutated(head), label="damaged"))
+
+
+# JSON of the right syntax and the wrong shape: the keys the JSON formats
+# look for, holding values of any type (a user that is a list, an id that is
+# a float, a date that is null). Random bytes rarely get past the JSON
+# decoder; these reach the code that reads the fields.
+KEYS = st.sampled_from([
+    "id", "id_str", "created_at", "full_text", "text", "user", "entities", "urls", "data", "includes", "post",
+    "record", "author", "did", "handle", "uri", "cid", "account", "content", "tweet", "retweeted_status",
+    "in_reply_to_status_id_str", "reply", "parent", "root", "referenced_tweets", "author_id", "username",
+    "indexedAt", "createdAt", "acct", "url", "media_attachments", "tags", "mentions", "hashtags", "expanded_url",
+    "indices", "edit_history_tweet_ids", "conversation_id", "thread", "ancestors", "descendants", "feed", "posts",
+    "statuses", "extended_tweet", "display_text_range", "extended_entities", "quoted_status", "reblog", "embed",
+])
+LEAVES = (
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=30)
+    | st.sampled_from(["Wed Jan 16 20:00:00 +0000 2019", "2024-10-09T16:55:00.123Z", "1085624398153904128",
+                       "did:plc:abc", "at://did:plc:abc/app.bsky.feed.post/3l6"])
+)
+JSON_VALUES = st.recursive(
+    LEAVES, lambda children: st.lists(children, max_size=4) | st.dictionaries(KEYS, children, max_size=6),
+    max_leaves=30,
+)
+
+
+@pytest.mark.parametrize("target", FORMATS)
+@given(values=st.lists(JSON_VALUES, min_size=1, max_size=3), as_lines=st.booleans(),
+       prefix=st.sampled_from([b"", b"window.YTD.tweets.part0 = "]))
+def test_json_of_the_wrong_shape(target, values, as_lines, prefix):
+    if as_lines:
+        data = b"".join(json.dumps(value).encode() + b"\n" for value in values)
+    else:
+        data = prefix + json.dumps(values if len(values) > 1 else values[0]).encode()
+    check(target, data)
