@@ -177,3 +177,12 @@ def test_json_of_the_wrong_shape(target, values, as_lines, prefix):
     else:
         data = prefix + json.dumps(values if len(values) > 1 else values[0]).encode()
     check(target, data)
+
+
+def test_wxr_unknown_encoding_is_a_format_error():
+    # Found by test_mutated_fixture: expat passed the unknown name to Python's
+    # codecs and the LookupError crashed the import.
+    data = (FIXTURES_DIR / "wxr" / "blog-1.0.xml").read_bytes().replace(b'encoding="UTF-8"', b'encoding="TTF-8"', 1)
+    assert b"TTF-8" in data
+    with pytest.raises(wxr.WxrFormatError, match="TTF-8"):
+        list(wxr.parse(io.BytesIO(data)))
