@@ -231,33 +231,30 @@ def archive(request):
 
 
 def archive_year(request, year: int):
-    chats = Chat.objects.archived().filter(start__year=year).order_by("-start", "-pk")
-    page = _paginate_rows(chats, request.GET.get("page"))
-    if not page.paginator.count:
-        # No chat that year: a 404 rather than an empty page, so crawlers and
-        # readers following a guessed URL learn there is nothing there.
-        raise Http404("No chats archived that year.")
-    return render(request, "chats/archive.html", {
-        "page": page,
-        "groups": group_by_month(page.object_list),
-        "group_level": "month",
-        "year": year,
-    })
+    chats = Chat.objects.archived().filter(start__year=year)
+    return _archive_period(request, chats, "No chats archived that year.", group_level="month", year=year)
 
 
 def archive_month(request, year: int, month: int):
     if not 1 <= month <= 12:
         raise Http404("No such month.")
-    chats = Chat.objects.archived().filter(start__year=year, start__month=month).order_by("-start", "-pk")
-    page = _paginate_rows(chats, request.GET.get("page"))
+    chats = Chat.objects.archived().filter(start__year=year, start__month=month)
+    return _archive_period(
+        request, chats, "No chats archived that month.", group_level="none", year=year, month=date(year, month, 1)
+    )
+
+
+def _archive_period(request, chats, nothing_there: str, **context):
+    """A year's or a month's page of the archive, newest first."""
+    page = _paginate_rows(chats.order_by("-start", "-pk"), request.GET.get("page"))
     if not page.paginator.count:
-        raise Http404("No chats archived that month.")
+        # No chat then: a 404 rather than an empty page, so crawlers and
+        # readers following a guessed URL learn there is nothing there.
+        raise Http404(nothing_there)
     return render(request, "chats/archive.html", {
         "page": page,
         "groups": group_by_month(page.object_list),
-        "group_level": "none",
-        "year": year,
-        "month": date(year, month, 1),
+        **context,
     })
 
 
