@@ -4,25 +4,46 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from celery.utils.time import get_exponential_backoff_interval
+from django.db import InterfaceError, OperationalError, connection
 
-from chats.services.imports import import_run
+from chats.services.imports import import_fail, import_run
 
 logger = logging.getLogger(__name__)
 
+RETRY_BACKOFF_SECONDS = 5
+RETRY_BACKOFF_MAX_SECONDS = 120
 
-@shared_task(
-    name="chats.import_transcript",
-    # Only a lost database connection is worth another try; a file that cannot
-    # be parsed fails the same way every time and is recorded as failed.
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    retry_backoff_max=120,
-    max_retries=5,
-)
-def import_transcript(import_id: int) -> None:
-    outcome = import_run(import_id=import_id)
+
+@shared_task(bind=True, name="chats.import_transcript", max_retries=5)
+def import_transcript(self, import_id: int) -> None:
+    try:
+        outcome = import_run(import_id=import_id)
+    except (OperationalError, InterfaceError) as exc:
+        # Only a lost database connection is worth another try; a file that
+        # cannot be parsed fails the same way every time and is recorded as
+        # failed by the service. The import rolled back, so a retry starts
+        # from an archive without any of it.
+        if self.request.retries >= self.max_retries:
+            _give_up(import_id, attempts=self.request.retries + 1, exc=exc)
+            raise
+        countdown = get_exponential_backoff_interval(
+            RETRY_BACKOFF_SECONDS, self.request.retries, RETRY_BACKOFF_MAX_SECONDS, full_jitter=True)
+        raise self.retry(exc=exc, countdown=countdown)
     if outcome is None:
         logger.info("import %s is gone or already finished; nothing to do", import_id)
     else:
         logger.info("import %s %s: %s", import_id, outcome.status, outcome.as_contract())
+
+
+def _give_up(import_id: int, *, attempts: int, exc: Exception) -> None:
+    """Fail the row after the last retry, so that it does not say "running"
+    for ever. The connection that failed is dropped first; if the database is
+    still unreachable the row cannot be written and the error is logged."""
+    if connection.connection is not None and not connection.is_usable():
+        connection.close()
+    message = f"the database connection was lost {attempts} times; the import was given up: {exc}".strip()
+    try:
+        import_fail(import_id=import_id, message=message, running_too=True)
+    except (OperationalError, InterfaceError):
+        logger.exception("import %s: could not record that it was given up", import_id)

@@ -200,12 +200,14 @@ def _import_run_locked(*, import_id: int, progress: ProgressCallback | None) -> 
     return outcome
 
 
-def import_fail(*, import_id: int, message: str) -> None:
-    """Fail a queued import that will never run (its task could not be
-    sent), with ``message`` as its one error. A row already taken by a
-    worker is left to it."""
+def import_fail(*, import_id: int, message: str, running_too: bool = False) -> None:
+    """Fail an import that will never finish, with ``message`` as its one
+    error: a queued one whose task could not be sent, or (``running_too``) one
+    whose task gave up after its last retry. A row taken by a worker is
+    otherwise left to it."""
+    unfinished = [Import.Status.QUEUED, Import.Status.RUNNING] if running_too else [Import.Status.QUEUED]
     with transaction.atomic():
-        Import.objects.filter(pk=import_id, status=Import.Status.QUEUED).update(
+        Import.objects.filter(pk=import_id, status__in=unfinished).update(
             status=Import.Status.FAILED, errors=[{"record": None, "message": message}], finished_at=timezone.now())
 
 

@@ -172,6 +172,13 @@ def test_a_lost_connection_is_retried_a_bounded_number_of_times(tmp_path, retrie
     assert len(retries_of_import) == import_transcript.max_retries
     assert all("injected fault" in str(reason) for reason in retries_of_import)
     assert Post.objects.count() == 0
+    # After the last retry the row says why, instead of "running" for ever.
+    row.refresh_from_db()
+    assert row.status == Import.Status.FAILED
+    assert row.finished_at is not None
+    assert len(row.errors) == 1
+    assert "connection was lost 6 times" in row.errors[0]["message"]
+    assert "injected fault" in row.errors[0]["message"]
 
 
 @pytest.mark.django_db(databases=["default", "progress"])
