@@ -7,11 +7,12 @@ STAMP := $(VENV)/.installed
 # axe-core, pinned in package-lock.json, for tests/browser/test_accessibility.py.
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: run test install install-test chromium java lock clean-var help
+.PHONY: run test check install install-test install-check install-bench chromium java lock clean-var help
 
 help:
 	@echo "make run    install and start the archive on http://127.0.0.1:8000/"
 	@echo "make test   install the test dependencies (Python packages, chromium, Java, axe-core from npm) and run the whole suite"
+	@echo "make check  bandit over the code, pip-audit over constraints.txt (CI runs it after make test)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,14 +26,29 @@ $(STAMP)-test: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) install -q -c constraints.txt -e '.[embedded,test]'
 	touch $@ $(STAMP)-app
 
+$(STAMP)-check: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) install -q -c constraints.txt -e '.[embedded,check]'
+	touch $@
+
+$(STAMP)-bench: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) install -q -c constraints.txt -e '.[embedded,bench]'
+	touch $@
+
 install: $(STAMP)-app
 install-test: $(STAMP)-test
+install-check: $(STAMP)-check
+install-bench: $(STAMP)-bench
 
 run: install
 	$(BIN)/python -m tools.run
 
 test: install-test chromium java $(AXE)
 	$(BIN)/python -m tools.with_services -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Security scans: no high-severity bandit finding, no known vulnerability in a
+# pinned package (tools/check.py says when no vulnerability service answers).
+check: install-check
+	$(BIN)/python -m tools.check $(CHECK_ARGS)
 
 # The browser tests drive Debian's chromium. Installed here when we may
 # (root with apt-get); otherwise those tests skip and say why (outside CI).
@@ -75,7 +91,7 @@ $(AXE): package-lock.json
 # Regenerate constraints.txt from a clean environment after changing pyproject.toml.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install -q '.[embedded,test]'
+	.lock-venv/bin/pip install -q '.[embedded,test,check,bench]'
 	.lock-venv/bin/pip freeze --exclude hcsmca-archive | sed '/^-e /d' > constraints.txt
 	rm -rf .lock-venv
 
