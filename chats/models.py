@@ -126,6 +126,10 @@ class Chat(models.Model):
     tags = TaggableManager(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ARCHIVED)
     visibility = models.CharField(max_length=20, choices=Visibility.choices, default=Visibility.PUBLIC)
+    # Public, but search engines are asked not to index its pages (robots meta)
+    # and it is left out of the sitemap: a chat on a sensitive subject.
+    noindex = models.BooleanField(
+        default=False, help_text="Ask search engines not to index this chat's pages; left out of the sitemap.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Bumped by every write that changes what the chat's page shows (an
@@ -184,6 +188,11 @@ class Author(models.Model):
     # When the post that carried this profile was written: an older capture
     # imported later does not revert a newer profile.
     profile_seen_at = models.DateTimeField(null=True, blank=True)
+    # Set when the author asked to be removed and a moderator redacted them
+    # (chats.services.redactions): their handle, name, avatar and profile are
+    # blank from then on, every post of theirs is a placeholder, and later
+    # imports keep it so.
+    redacted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["handle"]
@@ -233,6 +242,14 @@ class PostQuerySet(models.QuerySet):
         return self.filter(search_vector=query)
 
 
+class Removal(models.TextChoices):
+    """Why a post's content is gone while its row (and so thread structure
+    and counts) stays."""
+    NONE = "", "Not removed"
+    AUTHOR_REQUEST = "author_request", "Removed at its author's request"
+    DELETED = "deleted", "Deleted on its platform"
+
+
 class Post(models.Model):
     class QuestionSource(models.TextChoices):
         NONE = "", "Not assigned"
@@ -277,6 +294,11 @@ class Post(models.Model):
 
     question = models.ForeignKey(Question, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts")
     question_source = models.CharField(max_length=20, choices=QuestionSource.choices, blank=True, default="")
+    # A removed post keeps its id, time, chat, question and thread links; its
+    # text, URLs, media, entities and original record are blanked, and a
+    # PostTombstone keeps it so across re-imports.
+    removed = models.CharField(max_length=20, choices=Removal.choices, blank=True, default="")
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     links = models.ManyToManyField("Link", through="PostLink", related_name="posts", blank=True)
     last_import = models.ForeignKey("Import", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -318,6 +340,89 @@ class Post(models.Model):
     @property
     def anchor(self) -> str:
         return f"post-{self.external_id}"
+
+    @property
+    def is_removed(self) -> bool:
+        return bool(self.removed)
+
+
+class PostTombstone(models.Model):
+    """A post that must stay removed whatever a later import brings: matched
+    by platform and external id before imported content is written."""
+
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    external_id = models.CharField(max_length=200)
+    reason = models.CharField(max_length=20, choices=Removal.choices[1:])
+    redaction = models.ForeignKey(
+        "Redaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="tombstones")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "external_id"], name="posttombstone_unique_post"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.external_id} ({self.get_reason_display()})"
+
+
+class RemovalRequest(models.Model):
+    """A participant's request to be removed from the archive, sent through
+    the public form. The archive cannot verify platform identity itself, so a
+    moderator confirms it (and then redacts the author) or rejects it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a moderator"
+        REDACTED = "redacted", "Confirmed: the author was redacted"
+        REJECTED = "rejected", "Rejected"
+
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    handle = models.CharField(max_length=200, help_text="The handle on the platform, without @.")
+    email = models.EmailField(help_text="Where the moderators answer.")
+    message = models.TextField(blank=True, help_text="How to confirm it is them, and anything else.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    author = models.ForeignKey(Author, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    moderator_note = models.TextField(blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    handled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Removal request {self.pk}: @{self.handle} ({self.platform})"
+
+
+class Redaction(models.Model):
+    """The log of removals, for moderators: an author redacted at their
+    request, or posts marked deleted from a deletion list."""
+
+    class Kind(models.TextChoices):
+        AUTHOR = "author", "Author redacted at their request"
+        DELETION_LIST = "deletion_list", "Posts deleted on their platform"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    author = models.ForeignKey(Author, null=True, blank=True, on_delete=models.SET_NULL, related_name="redactions")
+    # The handle as it was: moderators need to know whom a redaction was for,
+    # and later imports scrub mentions of it (chats.services.redactions).
+    platform = models.CharField(max_length=20, choices=Platform.choices, blank=True)
+    handle = models.CharField(max_length=200, blank=True)
+    removal_request = models.ForeignKey(
+        RemovalRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="redactions")
+    reason = models.TextField()
+    post_count = models.PositiveIntegerField(default=0)
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    performed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-performed_at"]
+
+    def __str__(self) -> str:
+        who = f"@{self.handle}" if self.handle else self.get_kind_display()
+        return f"Redaction {self.pk}: {who}, {self.post_count} posts"
 
 
 class Study(models.Model):
@@ -432,3 +537,49 @@ class Import(models.Model):
         if self.status == self.Status.SUCCEEDED:
             return 100
         return min(100, int(100 * self.bytes_read / self.bytes_total)) if self.bytes_total else 0
+
+
+class DatasetBundle(models.Model):
+    """A downloadable zip of one chat's or one series' data (posts as JSON
+    Lines and CSV, questions, links, studies, README, CITATION.cff,
+    checksums), built by a Celery task and served from storage, never built
+    during a request. ``pseudonymised`` bundles replace handles with
+    pseudonyms stable within that bundle and drop names, avatars and
+    profiles."""
+
+    class Variant(models.TextChoices):
+        FULL = "full", "Full"
+        PSEUDONYMISED = "pseudonymised", "Pseudonymised"
+
+    class Status(models.TextChoices):
+        BUILDING = "building", "Building"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    chat = models.ForeignKey(Chat, null=True, blank=True, on_delete=models.CASCADE, related_name="bundles")
+    series = models.ForeignKey(Series, null=True, blank=True, on_delete=models.CASCADE, related_name="bundles")
+    variant = models.CharField(max_length=20, choices=Variant.choices, default=Variant.FULL)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.BUILDING)
+    file = models.FileField(upload_to="bundles/", blank=True)
+    size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    # What the bundle was built from (the chat's content_version, or the
+    # series' chats and versions): a bundle older than its data is rebuilt.
+    source_version = models.CharField(max_length=500, blank=True)
+    error = models.TextField(blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(chat__isnull=False, series__isnull=True)
+                | models.Q(chat__isnull=True, series__isnull=False),
+                name="datasetbundle_chat_or_series"),
+            models.UniqueConstraint(fields=["chat", "variant"], condition=models.Q(chat__isnull=False),
+                                    name="datasetbundle_unique_chat_variant"),
+            models.UniqueConstraint(fields=["series", "variant"], condition=models.Q(series__isnull=False),
+                                    name="datasetbundle_unique_series_variant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_variant_display()} bundle of {self.chat or self.series}"

@@ -13,6 +13,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("sitemap.xml", sitemap, {"sitemaps": {**SITEMAPS, **SUMMARY_SITEMAPS}}, name="django.contrib.sitemaps.views.sitemap"),
+    path("api/v1/", include("hcsmca.api.urls")),
+    path("", include("chats.urls_datasets")),
+    path("", include("chats.urls_consent")),
     path("", include("summaries.urls")),
     path("", include("chats.urls")),
 ]

@@ -1,0 +1,4 @@
+"""Dataset bundles and pseudonymised exports (downloads built by workers)."""
+app_name = "datasets"
+
+urlpatterns: list = []
