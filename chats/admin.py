@@ -19,6 +19,10 @@ from chats.services.questions import post_question_set
 from chats.tasks import import_transcript
 from summaries.admin_views import chat_draft_summary, draft_summaries
 
+# The admin of removal requests, the redaction log and deletion lists, and of
+# dataset bundles, kept in modules of their own.
+from chats import admin_consent, admin_datasets  # noqa: F401,E402
+
 logger = logging.getLogger(__name__)
 QUEUE_UNAVAILABLE = ("queue unavailable: try again. The import was not started because the task queue (Redis) "
                      "did not answer; upload the file again once it is back.")

@@ -47,3 +47,7 @@ def _give_up(import_id: int, *, attempts: int, exc: Exception) -> None:
         import_fail(import_id=import_id, message=message, running_too=True)
     except (OperationalError, InterfaceError):
         logger.exception("import %s: could not record that it was given up", import_id)
+
+
+# Registered with the worker through this module (Celery discovers chats.tasks).
+from chats import tasks_datasets  # noqa: E402,F401

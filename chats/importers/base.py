@@ -105,6 +105,17 @@ class SkippedRecord:
 
 
 @dataclass(frozen=True)
+class DeletionNotice:
+    """A platform's notice, inside a capture, that a post was deleted (a
+    Twitter v1.1 stream's ``{"delete": {"status": {...}}}``). The import
+    marks that post deleted and keeps it so (a tombstone)."""
+
+    record: int
+    platform: str
+    external_id: str
+
+
+@dataclass(frozen=True)
 class ParseContext:
     """What a parser may need besides the bytes of its file."""
 

@@ -1,0 +1,1 @@
+"""Admin of removal requests, the redaction log and deletion lists."""

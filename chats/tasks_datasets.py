@@ -1,0 +1,1 @@
+"""Celery tasks that build dataset bundles (thin: ids in, one service call)."""
