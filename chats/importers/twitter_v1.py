@@ -1,7 +1,8 @@
 """Twitter API v1.1 statuses: JSON Lines, a JSON array, or a search response.
 
 What twarc (v1), Social Feed Manager, the streaming API, ``statuses/*`` and
-``search/tweets`` produce. Pure and streaming: bytes in, ``ParsedPost`` and
+``search/tweets`` produce. Pure and streaming: bytes in, ``ParsedPost``,
+``DeletionNotice`` (a stream's ``{"delete": {"status": ...}}``) and
 ``SkippedRecord`` out, no Django.
 
 The text of a post is made readable the way twitter.com shows it: the full
@@ -20,6 +21,7 @@ from typing import Any, BinaryIO, Iterator, Mapping
 from ._common import describe, expand_tco_links, is_int, text_of
 from ._json import BrokenRecord, first_significant_byte, iter_json_records, strip_bom
 from .base import (
+    DeletionNotice,
     ParseContext,
     ParsedAuthor,
     ParsedMedia,
@@ -47,6 +49,9 @@ STREAM_NOTICE_KEYS = (
     "friends",
     "friends_str",
 )
+
+# A status id as the archive keeps it (str.isdigit would take other scripts' digits).
+_DIGITS = re.compile(r"[0-9]{1,20}")
 
 METRIC_KEYS = ("retweet_count", "favorite_count", "reply_count", "quote_count")
 
@@ -81,8 +86,10 @@ def sniff(head: bytes) -> bool:
 
 
 def parse(stream: BinaryIO, context: ParseContext = ParseContext()) -> Iterator[ParseResult]:
-    """Yield a ``ParsedPost`` per status, a ``SkippedRecord`` per stream notice,
-    and an invalid ``SkippedRecord`` per record that is not a readable status.
+    """Yield a ``ParsedPost`` per status, a ``DeletionNotice`` per stream
+    notice that a status was deleted, a ``SkippedRecord`` per other stream
+    notice, and an invalid ``SkippedRecord`` per record that is not a
+    readable status.
 
     Statuses of a search response (``{"statuses": [...]}``) are numbered by
     their position among the statuses of the file's responses.
@@ -110,7 +117,7 @@ def _is_status(value: Any) -> bool:
     )
 
 
-def _parse_record(value: Any, record: int) -> ParseResult:
+def _parse_record(value: Any, record: int) -> ParseResult | DeletionNotice:
     if isinstance(value, BrokenRecord):
         return SkippedRecord(record, value.reason, invalid=True)
     if _is_status(value):
@@ -119,6 +126,8 @@ def _parse_record(value: Any, record: int) -> ParseResult:
         except TranscriptFormatError as error:
             return SkippedRecord(record, error.message, invalid=True)
     notice = _stream_notice_key(value)
+    if notice == "delete":
+        return _deletion_notice(value["delete"], record)
     if notice is not None:
         return SkippedRecord(record, f"stream notice {notice!r}, not a post")
     return SkippedRecord(
@@ -127,6 +136,19 @@ def _parse_record(value: Any, record: int) -> ParseResult:
         f"(got {describe(value)})",
         invalid=True,
     )
+
+
+def _deletion_notice(notice: Any, record: int) -> DeletionNotice | SkippedRecord:
+    """``{"delete": {"status": {"id_str": ..., "user_id_str": ...}}}``: the
+    status was deleted, and the import must remove it (and keep it removed).
+    A direct message's delete notice is no post's."""
+    status = notice.get("status") if isinstance(notice, dict) else None
+    if not isinstance(status, dict):
+        return SkippedRecord(record, "stream notice 'delete' of no status, not a post")
+    status_id = _id_of(status)
+    if not _DIGITS.fullmatch(status_id):
+        return SkippedRecord(record, "stream notice 'delete' without the deleted status's 'id_str'", invalid=True)
+    return DeletionNotice(record=record, platform=PLATFORM, external_id=status_id)
 
 
 def _stream_notice_key(value: Any) -> str | None:

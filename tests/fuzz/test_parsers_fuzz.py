@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chats.importers import HEAD_SIZE, PARSERS, ParseContext, ParsedPost, SkippedRecord, TranscriptFormatError, detect
+from chats.importers.base import DeletionNotice
 from summaries import wxr
 from tests.chats.importers.helpers import FIXTURES_DIR
 from tests.samples import SAMPLES_DIR, samples_dir
@@ -43,7 +44,7 @@ def check_parser(format_name: str, data: bytes) -> None:
     parser = PARSERS[format_name]
     try:
         for result in parser.parse(io.BytesIO(data), ParseContext()):
-            assert isinstance(result, ParsedPost | SkippedRecord), result
+            assert isinstance(result, ParsedPost | SkippedRecord | DeletionNotice), result
             assert result.record >= 1, result
     except TranscriptFormatError as error:
         assert error.record is None or error.record >= 1, error.record

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from chats.importers import twitter_v1
-from chats.importers.base import ParsedAuthor, ParsedMedia, ParsedPost, SkippedRecord, TranscriptFormatError
+from chats.importers.base import DeletionNotice, ParsedAuthor, ParsedMedia, ParsedPost, SkippedRecord, TranscriptFormatError
 from tests.chats.importers.helpers import FIXTURES_DIR, LineByLineOnly, jsonl, parse_file, posts_by_record
 
 FIXTURES = FIXTURES_DIR / "twitter_v1"
@@ -59,7 +59,7 @@ def test_records_are_numbered_by_physical_line(chat):
         ("ParsedPost", 1),
         ("ParsedPost", 2),
         ("ParsedPost", 4),
-        ("SkippedRecord", 5),
+        ("DeletionNotice", 5),
         ("ParsedPost", 6),
         ("ParsedPost", 7),
         ("ParsedPost", 8),
@@ -121,8 +121,8 @@ def test_reply_keeps_the_exact_string_ids(chat):
     assert reply.text == "@nurse_jo Same here! Do you hand them the link or walk through it together? #hcsmca"
 
 
-def test_stream_notice_is_skipped_not_failed(chat):
-    assert chat[3] == SkippedRecord(5, "stream notice 'delete', not a post")
+def test_delete_notice_names_the_deleted_status(chat):
+    assert chat[3] == DeletionNotice(record=5, platform="twitter", external_id="1049753900000000000")
 
 
 def test_retweet_text_is_rebuilt_from_the_full_original(chat):
@@ -245,6 +245,26 @@ def test_pretty_single_status_uses_extended_tweet():
     assert post.reply_to_id == "1049759000000000000"
     assert post.reply_to_handle == "hcsmca_mod"
     assert post.metrics == {"retweet_count": 5, "favorite_count": 11, "reply_count": 2, "quote_count": 0}
+
+
+@pytest.mark.parametrize(
+    ("notice", "expected"),
+    [
+        pytest.param({"delete": {"status": {"id": 5, "id_str": "5", "user_id_str": "9"}}},
+                     DeletionNotice(1, "twitter", "5"), id="id_str"),
+        # A tool that went through JavaScript may have dropped id_str; the number is the last resort.
+        pytest.param({"delete": {"status": {"id": 7, "user_id": 9}}}, DeletionNotice(1, "twitter", "7"), id="numeric"),
+        pytest.param({"delete": {"direct_message": {"id": 3}}},
+                     SkippedRecord(1, "stream notice 'delete' of no status, not a post"), id="direct-message"),
+        pytest.param({"delete": {"status": {"id_str": "12a"}}},
+                     SkippedRecord(1, "stream notice 'delete' without the deleted status's 'id_str'", invalid=True),
+                     id="bad-id"),
+        pytest.param({"delete": "gone"}, SkippedRecord(1, "stream notice 'delete' of no status, not a post"),
+                     id="not-an-object"),
+    ],
+)
+def test_delete_notices(notice, expected):
+    assert parse_bytes(jsonl(notice)) == [expected]
 
 
 def test_concatenated_pretty_objects_are_numbered_in_order():
