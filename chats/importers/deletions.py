@@ -187,3 +187,39 @@ def _shown(text: str, limit: int = 60) -> str:
     """The start of a bad line for a message, with control characters shown escaped."""
     cut = text if len(text) <= limit else text[:limit] + "…"
     return repr(cut)
+
+
+# Enough bad lines to see what is wrong with a file; the rest are counted.
+MAX_REPORTED_ERRORS = 200
+
+
+@dataclass
+class DeletionList:
+    """A whole list read: its ids (each once, in file order), the bad lines
+    (the first MAX_REPORTED_ERRORS of them, with the total) and how many
+    well-formed lines were not deletions."""
+
+    platform: str
+    ids: list[str]
+    errors: list[SkippedLine]
+    error_count: int = 0
+    skipped: int = 0
+
+
+def read_list(stream: BinaryIO, *, platform: str) -> DeletionList:
+    """Read all of ``stream`` (what the admin upload and ``import_deletions``
+    hand to ``posts_mark_deleted``). Raises ``DeletionListError`` like
+    ``parse``."""
+    seen: dict[str, None] = {}
+    result = DeletionList(platform=platform, ids=[], errors=[])
+    for item in parse(stream, platform=platform):
+        if isinstance(item, DeletedPost):
+            seen.setdefault(item.external_id)
+        elif item.invalid:
+            result.error_count += 1
+            if len(result.errors) < MAX_REPORTED_ERRORS:
+                result.errors.append(item)
+        else:
+            result.skipped += 1
+    result.ids = list(seen)
+    return result

@@ -170,3 +170,21 @@ def test_arbitrary_text_and_json_lines_never_crash(lines):
     for result in got:
         if isinstance(result, DeletedPost):
             assert result.external_id.isascii() and result.external_id.isdigit()
+
+
+def test_read_list_gathers_each_id_once_in_order_and_counts_the_rest():
+    from chats.importers.deletions import read_list
+
+    data = b"3\n1\n3\nbad\n{\"limit\": {\"track\": 1}}\nhttps://twitter.com/a/status/1\n2\n"
+    read = read_list(io.BytesIO(data), platform="twitter")
+    assert read.ids == ["3", "1", "2"]
+    assert [e.line for e in read.errors] == [4]
+    assert (read.error_count, read.skipped) == (1, 1)
+
+
+def test_read_list_keeps_the_first_errors_and_counts_all():
+    from chats.importers.deletions import MAX_REPORTED_ERRORS, read_list
+
+    read = read_list(io.BytesIO(b"x\n" * (MAX_REPORTED_ERRORS + 5)), platform="twitter")
+    assert len(read.errors) == MAX_REPORTED_ERRORS
+    assert read.error_count == MAX_REPORTED_ERRORS + 5
