@@ -30,7 +30,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -52,10 +52,12 @@ from chats.importers import (
     expected_formats,
     get_parser,
 )
+from chats.importers.base import DeletionNotice
 from chats.models import Author, Chat, Import, Post, Series
 from chats.services.content import chats_content_touch
 from chats.services.links import domain_of, links_recount, normalise_url, studies_recognise
 from chats.services.questions import questions_assign_many
+from chats.services.redactions import BLANK_POST_COLUMNS, posts_mark_deleted, redaction_scrubber
 from chats.services.sessions import SessionPlan, plan_sessions
 from chats.services.sources import DecompressionRefused, decompressed
 
@@ -435,6 +437,10 @@ class _Load:
         self.created_chats: list[Chat] = []
         self.orphaned_link_ids: set[int] = set()
         self.new_link_ids: list[int] = []
+        # Redacted accounts to scrub from each platform's posts, read once.
+        self.scrubbers: dict = {}
+        # (platform, external id) of posts a stream says were deleted, by file.
+        self.deletion_notices: dict[str, list[tuple[str, str]]] = {}
 
     # -- the steps --
 
@@ -493,7 +499,13 @@ class _Load:
         try:
             for result in parser.parse(reader, context):
                 self.records += 1
-                if isinstance(result, SkippedRecord):
+                if isinstance(result, DeletionNotice):
+                    self.deletion_notices.setdefault(source.file.name, []).append(
+                        (result.platform, result.external_id))
+                    self.outcome.skipped += 1
+                    self.outcome.report(
+                        result.record, f"{prefix}a deletion notice: post {result.external_id} is marked deleted")
+                elif isinstance(result, SkippedRecord):
                     if result.invalid and self.strict:
                         raise ImportFailed(f"{prefix}{result.reason} (--strict)", record=result.record)
                     first_invalid = first_invalid or (result if result.invalid else None)
@@ -521,6 +533,13 @@ class _Load:
     def _staging_line(self, post: ParsedPost, source_name: str) -> str:
         self.seq += 1
         original = _json(post.raw)
+        scrubber = self._scrubber(post.platform)
+        if scrubber and scrubber.touches(post.text, original):
+            # A redacted person named in someone else's post: the same
+            # scrub as at redaction time, so a re-import compares equal.
+            post = replace(post, text=scrubber.text(post.text), mentions=tuple(scrubber.mentions(post.mentions)),
+                           raw=scrubber.record(post.raw))
+            original = _json(post.raw)
         values = [
             post.platform, post.external_id,
             post.author.platform_id, post.author.handle, post.author.display_name,
@@ -542,6 +561,11 @@ class _Load:
         ]
         head = f"{self.seq}\t{post.record}\t{_copy_text(source_name)}\t"
         return head + content + "\t" + "\t".join(_copy_text(value) for value in rest) + "\n"
+
+    def _scrubber(self, platform: str):
+        if platform not in self.scrubbers:
+            self.scrubbers[platform] = redaction_scrubber(platform)
+        return self.scrubbers[platform]
 
     def _copy(self, lines: list[str]) -> None:
         columns = ", ".join(name for name, _ in STAGING_COLUMNS)
@@ -572,6 +596,7 @@ class _Load:
                 target = self._create_chat_from_slug(chat_slug, series, *span)
             self._step("earlier versions", self._drop_earlier_versions, cursor)
             self._step("authors", self._upsert_authors, cursor)
+            self._step("removals", self._honour_removals, cursor)
             self._step("compare", self._compare_with_archive, cursor)
             # Ids, chats and references of new posts are decided in the
             # staging table, so that each post row is written once.
@@ -604,7 +629,8 @@ class _Load:
                    NULL::bigint AS post_id, NULL::bigint AS old_chat_id, NULL::bigint AS author_id,
                    NULL::bigint AS chat_id, NULL::bigint AS reply_to_post, NULL::bigint AS repost_of_post,
                    NULL::bigint AS quote_of_post,
-                   false AS is_new, false AS is_richer, false AS is_moved, false AS is_updated
+                   false AS is_new, false AS is_richer, false AS is_moved, false AS is_updated,
+                   ''::text AS removed
             FROM import_staging ORDER BY platform, external_id, richness DESC, seq
         """)
         cursor.execute("CREATE UNIQUE INDEX ON import_best (platform, external_id)")
@@ -674,12 +700,43 @@ class _Load:
                 profile_url = COALESCE(NULLIF(EXCLUDED.profile_url, ''), chats_author.profile_url),
                 avatar_url = COALESCE(NULLIF(EXCLUDED.avatar_url, ''), chats_author.avatar_url),
                 profile_seen_at = EXCLUDED.profile_seen_at
-            WHERE chats_author.profile_seen_at IS NULL OR EXCLUDED.profile_seen_at >= chats_author.profile_seen_at
+            WHERE chats_author.redacted_at IS NULL AND (
+                chats_author.profile_seen_at IS NULL OR EXCLUDED.profile_seen_at >= chats_author.profile_seen_at)
         """)
         cursor.execute("""
             UPDATE import_best b SET author_id = a.id FROM chats_author a
             WHERE a.platform = b.platform AND a.platform_id = b.author_platform_id
         """)
+
+    def _honour_removals(self, cursor) -> None:
+        """Removed posts stay removed (chats.services.redactions): a post
+        with a tombstone, by a redacted author, or reposting a removed post
+        is staged as its placeholder, and never counts as richer than the
+        placeholder archived. Deletion notices in the files come first, so
+        a post deleted later in the same stream is caught too."""
+        for source_name, notices in self.deletion_notices.items():
+            for platform in sorted({platform for platform, _ in notices}):
+                posts_mark_deleted(platform=platform, source_name=source_name,
+                                   external_ids=[external_id for p, external_id in notices if p == platform])
+        cursor.execute("""
+            INSERT INTO chats_posttombstone (platform, external_id, reason, redaction_id, created_at)
+            SELECT b.platform, b.external_id, 'author_request',
+                   (SELECT r.id FROM chats_redaction r WHERE r.author_id = a.id ORDER BY r.performed_at DESC LIMIT 1),
+                   now()
+            FROM import_best b JOIN chats_author a ON a.id = b.author_id WHERE a.redacted_at IS NOT NULL
+            ON CONFLICT (platform, external_id) DO NOTHING
+        """)
+        cursor.execute("""
+            INSERT INTO chats_posttombstone (platform, external_id, reason, redaction_id, created_at)
+            SELECT b.platform, b.external_id, t.reason, t.redaction_id, now()
+            FROM import_best b JOIN chats_posttombstone t ON t.platform = b.platform AND t.external_id = b.repost_of
+            WHERE b.repost_of <> ''
+            ON CONFLICT (platform, external_id) DO NOTHING
+        """)
+        cursor.execute(f"""
+            UPDATE import_best b SET {BLANK_POST_COLUMNS}, links = '[]'::jsonb, richness = -1, removed = t.reason
+            FROM chats_posttombstone t WHERE t.platform = b.platform AND t.external_id = b.external_id
+        """)  # nosec B608: a constant column list
 
     def _compare_with_archive(self, cursor) -> None:
         cursor.execute("""
@@ -699,12 +756,12 @@ class _Load:
         cursor.execute("ANALYZE import_best")
 
     POST_VALUES = """
-        b.created_at, b.text, b.url, b.language, b.urls, b.hashtags, b.mentions, b.media, b.metrics, b.original,
+        b.removed, CASE WHEN b.removed <> '' THEN now() END, b.created_at, b.text, b.url, b.language, b.urls, b.hashtags, b.mentions, b.media, b.metrics, b.original,
         b.content_hash, b.richness, b.truncated, b.reply_to, b.repost_of, b.quote_of, b.thread_root,
         b.edit_history, b.author_id, %(import_id)s, b.reply_to_post, b.repost_of_post, b.quote_of_post
     """
     POST_COLUMNS = """
-        created_at, text, url, language, urls, hashtags, mentions, media, metrics, original,
+        removed, removed_at, created_at, text, url, language, urls, hashtags, mentions, media, metrics, original,
         content_hash, richness, truncated, reply_to_external_id, repost_of_external_id, quote_of_external_id,
         thread_root_external_id, edit_history, author_id, last_import_id, reply_to_id, repost_of_id, quote_of_id
     """

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from chats.models import Author, Chat, Import, Link, Post, PostLink, Series
+from chats.models import Author, Chat, Import, Link, Post, PostLink, PostTombstone, Redaction, Series
 from chats.services.imports import SourceFile, import_run, transcript_import
 from tests.factories import AuthorFactory, ChatFactory, PostFactory, SeriesFactory
 
@@ -475,14 +475,16 @@ def test_same_post_twice_in_a_file_is_skipped(small_chat):
     assert Post.objects.count() == 6
 
 
-def test_stream_notices_are_skipped_and_reported(small_chat):
+def test_stream_delete_notices_mark_the_post_deleted_and_are_reported(small_chat):
     notice = b'{"delete": {"status": {"id": 1, "id_str": "1", "user_id": 2, "user_id_str": "2"}}}\n'
 
     outcome = run_import(notice + small_chat)
 
     assert outcome.status == "succeeded"
     assert (outcome.created, outcome.skipped) == (6, 1)
-    assert outcome.errors == [{"record": 1, "message": "stream notice 'delete', not a post"}]
+    assert outcome.errors == [{"record": 1, "message": "a deletion notice: post 1 is marked deleted"}]
+    assert PostTombstone.objects.filter(platform="twitter", external_id="1", reason="deleted").exists()
+    assert Redaction.objects.get().kind == Redaction.Kind.DELETION_LIST
 
 
 def without_reply(path: Path, *, extra_likes: int) -> bytes:
