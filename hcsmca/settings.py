@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.sitemaps",
     "taggit",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
     "chats",
     "summaries",
 ]
@@ -264,6 +267,35 @@ LINKBACK_FETCH_MAX_BYTES = 1024 * 1024
 LINKBACK_FETCH_MAX_REDIRECTS = 3
 LINKBACK_MAX_REQUEST_BYTES = 64 * 1024  # largest webmention / pingback / trackback request body
 LINKBACK_RATE_LIMIT = (20, 3600)  # requests per client address per this many seconds
+
+# The read-only open data API (/api/v1/, hcsmca/api/). Plain settings, no
+# environment. Throttle counters live in the default cache (Redis); the
+# throttles let requests through when it is down (hcsmca/api/throttling.py).
+REST_FRAMEWORK = {
+    # Sessions only: staff signed in to the site get their higher rate; no
+    # Basic auth, which would take password guesses without a rate limit.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "hcsmca.api.pagination.ApiCursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "hcsmca.api.schema.ApiAutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["hcsmca.api.throttling.ReaderRateThrottle", "hcsmca.api.throttling.StaffRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "staff": "1200/minute"},
+    # Clients are told apart by REMOTE_ADDR, like the comment and linkback
+    # limits: a client-sent X-Forwarded-For must not pick its own bucket.
+    "NUM_PROXIES": 0,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "hcsmca archive open data API",
+    "DESCRIPTION": "Read-only JSON for the archive's public chats, posts, participants, links, studies, "
+                   "published summaries and approved comments.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
 
 LOGGING = {
     "version": 1,
