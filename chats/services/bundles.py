@@ -885,3 +885,32 @@ def ready_bundles(*, chat: Chat | None = None, series: Series | None = None) -> 
     rows = DatasetBundle.objects.filter(status=DatasetBundle.Status.READY).exclude(file="")
     rows = rows.filter(chat=chat) if chat is not None else rows.filter(series=series)
     return {row.variant: row for row in rows}
+
+
+def series_bundle_scope_exists(series: Series) -> bool:
+    """Whether ``series`` has a public archived chat (else no bundle is served)."""
+    return Chat.objects.archived().filter(series=series).exists()
+
+
+def bundle_downloads(chat: Chat) -> list[dict]:
+    """The ready downloads a public chat's page lists: its two bundles, then
+    its series' two (label, url, size, built_at, sha256), in that order."""
+    from django.urls import reverse
+
+    hashtag = chat.series.hashtag
+    wanted = [
+        (ready_bundles(chat=chat), {"slug": chat.slug}, "datasets:chat", "This chat's data"),
+        (ready_bundles(series=chat.series), {"hashtag": hashtag}, "datasets:series", f"All #{hashtag} chats"),
+    ]
+    downloads = []
+    for bundles, kwargs, url_name, label in wanted:
+        for variant, suffix, extra in ((FULL, "", ""), (PSEUDONYMISED, "-pseudonymised", ", pseudonymised")):
+            bundle = bundles.get(variant)
+            if bundle is None:
+                continue
+            downloads.append({
+                "label": f"{label}{extra} (zip)", "variant": variant,
+                "url": reverse(url_name + suffix, kwargs=kwargs), "size": bundle.size,
+                "built_at": bundle.built_at.isoformat() if bundle.built_at else None, "sha256": bundle.sha256,
+            })
+    return downloads
