@@ -533,6 +533,9 @@ class _Load:
     def _staging_line(self, post: ParsedPost, source_name: str) -> str:
         self.seq += 1
         original = _json(post.raw)
+        # Richness is of the copy as captured: scrubbing changes lengths, and
+        # the archived copy's richness was taken before its scrub too.
+        richness = richness_of(post)
         scrubber = self._scrubber(post.platform)
         if scrubber and scrubber.touches(post.text, original):
             # A redacted person named in someone else's post: the same
@@ -555,7 +558,7 @@ class _Load:
         content_hash = hashlib.sha256(content.encode()).hexdigest()
         links = [[url, domain_of(url)] for url in dict.fromkeys(filter(None, map(normalise_url, post.urls)))]
         rest = [
-            content_hash, str(richness_of(post)), "t" if post.truncated else "f",
+            content_hash, str(richness), "t" if post.truncated else "f",
             post.reply_to_id, post.repost_of_id, post.quote_of_id, post.thread_root_id[:200],
             _json(list(post.edit_history_ids)), _json(links),
         ]

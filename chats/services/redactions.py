@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -114,7 +115,10 @@ def redaction_scrubber(platform: str) -> Scrubber:
 def _tombstone(posts, *, reason: str, redaction: Redaction) -> None:
     """A tombstone for each of ``posts``; an author's request overrides a
     deletion notice (it also blanks the author)."""
-    sql, params = posts.values("platform", "external_id").query.sql_with_params()
+    try:
+        sql, params = posts.values("platform", "external_id").query.sql_with_params()
+    except EmptyResultSet:  # e.g. pk__in=[]: nothing to tombstone
+        return
     with connection.cursor() as cursor:
         cursor.execute(f"""
             INSERT INTO chats_posttombstone (platform, external_id, reason, redaction_id, created_at)
