@@ -31,6 +31,7 @@ import io
 import json
 import logging
 import os
+import re
 import tempfile
 import zipfile
 from collections import Counter
@@ -43,7 +44,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 
-from chats.models import Chat, DatasetBundle, Link, Post, Question, Removal, Series
+from chats.models import Chat, DatasetBundle, Link, Post, Question, Redaction, Removal, Series
 from chats.services.citations import absolute_url, apa, chat_citation, chat_title, local_date, site_url
 from chats.services.pseudonyms import Pseudonymiser
 from chats.services.transcripts import iso_utc, neutralise_cell
@@ -310,7 +311,60 @@ class Counts:
     last: datetime | None = None
 
 
-def _number_people(scope: Scope) -> Pseudonymiser:
+class Scrubber:
+    """Takes redacted people out of what other people's posts say about
+    them: ``@handle`` (and the bare handle in original records) becomes
+    ``@[removed]``, their account id in original records goes. The
+    redaction service already scrubs the database (chats.services.redactions);
+    this keeps a bundle clean of a mention it missed (a capture imported
+    before the scrub was in place, a handle spelled with other case)."""
+
+    REMOVED = "[removed]"
+
+    def __init__(self, people: list[tuple[str, str, str]]):
+        by_platform: dict[str, tuple[set[str], set[str]]] = {}
+        for platform, handle, platform_id in people:
+            handles, ids = by_platform.setdefault(platform, (set(), set()))
+            if handle:
+                handles.add(handle.lstrip("@"))
+            if platform_id:
+                ids.add(str(platform_id))
+        self.patterns: dict[str, tuple[re.Pattern | None, set[str]]] = {}
+        for platform, (handles, ids) in by_platform.items():
+            alternatives = "|".join(sorted((re.escape(handle) for handle in handles), key=len, reverse=True))
+            pattern = re.compile(rf"(?<![\w.@-])(@?)(?:{alternatives})(?![\w.@-]*\w)", re.IGNORECASE) \
+                if alternatives else None
+            self.patterns[platform] = (pattern, ids)
+
+    @classmethod
+    def from_redactions(cls) -> Scrubber:
+        rows = Redaction.objects.filter(kind=Redaction.Kind.AUTHOR).values_list(
+            "platform", "handle", "author__platform_id")
+        return cls([(platform, handle or "", platform_id or "") for platform, handle, platform_id in rows])
+
+    def text(self, platform: str, text: str) -> str:
+        pattern, _ = self.patterns.get(platform, (None, set()))
+        if not text or pattern is None:
+            return text
+        return pattern.sub(lambda match: match.group(1) + self.REMOVED, text)
+
+    def record(self, platform: str, value):
+        """An original record with the redacted people's handles and ids out."""
+        if platform not in self.patterns:
+            return value
+        _, ids = self.patterns[platform]
+        if isinstance(value, dict):
+            return {key: self.record(platform, item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.record(platform, item) for item in value]
+        if isinstance(value, str):
+            return self.REMOVED if value in ids else self.text(platform, value)
+        if isinstance(value, int) and not isinstance(value, bool) and str(value) in ids:
+            return None
+        return value
+
+
+def _number_people(scope: Scope, scrub: Scrubber) -> Pseudonymiser:
     """Pseudonyms in the order the bundle meets people: each author at their
     first post (redacted ones never), then those only mentioned."""
     names = Pseudonymiser()
@@ -319,13 +373,13 @@ def _number_people(scope: Scope) -> Pseudonymiser:
     for platform, handle, redacted_at, removed, text in rows.iterator(chunk_size=POSTS_PER_FETCH):
         if redacted_at is None and removed != Removal.AUTHOR_REQUEST:
             names.pseudonym(platform, handle)
-        mentioned.append((platform, text))
+        mentioned.append((platform, scrub.text(platform, text)))
     for platform, text in mentioned:
         names.see_mentions(platform, text)
     return names
 
 
-def _post_record(post: Post, variant: str, names: Pseudonymiser | None) -> dict:
+def _post_record(post: Post, variant: str, names: Pseudonymiser | None, scrub: Scrubber) -> dict:
     hide = _hides_author(post)
     removed = bool(post.removed)
     author = post.author
@@ -339,7 +393,7 @@ def _post_record(post: Post, variant: str, names: Pseudonymiser | None) -> dict:
         "author_name": "" if hide else author.display_name,
         "author_profile_url": "" if hide else author.profile_url,
         "url": "" if removed else post.url,
-        "text": "" if removed else post.text,
+        "text": "" if removed else scrub.text(post.platform, post.text),
         "language": post.language,
         "question": post.question.label if post.question else "",
         "question_source": post.question_source,
@@ -349,7 +403,7 @@ def _post_record(post: Post, variant: str, names: Pseudonymiser | None) -> dict:
         "thread_root": post.thread_root_external_id,
         "urls": [] if removed else list(post.urls),
         "hashtags": [] if removed else list(post.hashtags),
-        "mentions": [] if removed else list(post.mentions),
+        "mentions": [] if removed else [scrub.text(post.platform, handle) for handle in post.mentions],
         "media": [] if removed else list(post.media),
         "metrics": dict(sorted((post.metrics or {}).items())),
         "truncated": post.truncated,
@@ -364,11 +418,12 @@ def _post_record(post: Post, variant: str, names: Pseudonymiser | None) -> dict:
             if column.full_only:
                 del record[column.name]
     else:
-        record["original"] = None if removed or not post.original else post.original
+        record["original"] = None if removed or not post.original else scrub.record(post.platform, post.original)
     return record
 
 
-def _write_posts(bundle: _Zip, scope: Scope, variant: str, names: Pseudonymiser | None, counts: Counts):
+def _write_posts(bundle: _Zip, scope: Scope, variant: str, names: Pseudonymiser | None, counts: Counts,
+                 scrub: Scrubber):
     """posts.jsonl and posts.csv in one pass; returns the participants' rows
     and the questions' answer counts."""
     header = [column.name for column in columns(POST_COLUMNS, variant)]
@@ -378,7 +433,7 @@ def _write_posts(bundle: _Zip, scope: Scope, variant: str, names: Pseudonymiser 
     answers: Counter = Counter()
     with stream:
         for post in _posts(scope).iterator(chunk_size=POSTS_PER_FETCH):
-            record = _post_record(post, variant, names)
+            record = _post_record(post, variant, names, scrub)
             jsonl.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
             table.row([_cell(record[name]) for name in header])
             counts.posts += 1
@@ -452,14 +507,15 @@ def _links_and_studies(scope: Scope, names: Pseudonymiser | None):
     return link_rows, study_rows
 
 
-def _question_rows(scope: Scope, answers: Counter, names: Pseudonymiser | None) -> list[dict]:
+def _question_rows(scope: Scope, answers: Counter, names: Pseudonymiser | None, scrub: Scrubber) -> list[dict]:
     questions = (Question.objects.filter(chat__in=[chat.pk for chat in scope.chats])
                  .select_related("chat", "parent", "asked_by").order_by("chat__start", "chat_id", "position", "label"))
     rows = []
     for question in questions:
-        text = question.text
+        platform = question.asked_by.platform if question.asked_by else "twitter"
+        text = scrub.text(platform, question.text)
         if names is not None:
-            text = names.text(question.asked_by.platform if question.asked_by else "twitter", text)
+            text = names.text(platform, text)
         rows.append({
             "chat": question.chat.slug, "label": question.label,
             "parent": question.parent.label if question.parent else "", "text": text,
@@ -472,14 +528,15 @@ def _question_rows(scope: Scope, answers: Counter, names: Pseudonymiser | None) 
 
 def bundle_contents(scope: Scope, variant: str, fileobj) -> Counts:
     """Write the bundle of ``scope`` as a zip into ``fileobj`` (seekable)."""
-    names = None if variant == FULL else _number_people(scope)
+    scrub = Scrubber.from_redactions()
+    names = None if variant == FULL else _number_people(scope, scrub)
     counts = Counts()
     folder = bundle_folder(scope, variant)
     bundle = _Zip(fileobj, folder=folder, changed_at=scope.changed_at)
     # Posts first: the README needs their counts. Entries are written in this
     # fixed order; SHA256SUMS lists them sorted.
-    people, answers = _write_posts(bundle, scope, variant, names, counts)
-    questions = _question_rows(scope, answers, names)
+    people, answers = _write_posts(bundle, scope, variant, names, counts, scrub)
+    questions = _question_rows(scope, answers, names, scrub)
     links, studies = _links_and_studies(scope, names)
     counts.questions, counts.links, counts.studies = len(questions), len(links), len(studies)
     _table(bundle, "questions.csv", QUESTION_COLUMNS, variant, questions)
