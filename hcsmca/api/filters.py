@@ -186,8 +186,8 @@ class LinkFilter(filters.FilterSet):
     chat = filters.CharFilter(method="in_chat", max_length=MAX_TEXT, help_text=f"Shared in it. {CHAT_HELP}")
     domain = text_filter("domain", "The link's domain (e.g. www.ncbi.nlm.nih.gov).", lookup_expr="iexact")
     study = IdFilter(field_name="study_id", help_text="A study's id: the links to it.")
-    is_study = filters.BooleanFilter(field_name="study", lookup_expr="isnull", exclude=True,
-                                     help_text="true: only links recognised as studies; false: only the others.")
+    is_study = filters.ChoiceFilter(choices=[("true", "true"), ("false", "false")], method="filter_is_study",
+                                    help_text="true: only links recognised as studies; false: only the others.")
 
     class Meta:
         model = Link
@@ -195,6 +195,9 @@ class LinkFilter(filters.FilterSet):
 
     def in_series(self, queryset, name, value):
         return queryset.filter(pk__in=_shared_links().filter(post__chat__series__hashtag=value).values("link_id"))
+
+    def filter_is_study(self, queryset, name, value):
+        return queryset.filter(study__isnull=value != "true")
 
     def in_chat(self, queryset, name, value):
         return queryset.filter(pk__in=_shared_links().filter(post__chat__slug=value).values("link_id"))
