@@ -290,7 +290,7 @@ def _cell(value) -> str:
 def _posts(scope: Scope):
     return (
         Post.objects.filter(chat__in=[chat.pk for chat in scope.chats])
-        .select_related("author", "question", "chat")
+        .select_related("author", "question", "chat", "repost_of__author")
         .order_by("created_at", "external_id", "platform")
     )
 
@@ -330,11 +330,26 @@ class Scrubber:
             if platform_id:
                 ids.add(str(platform_id))
         self.patterns: dict[str, tuple[re.Pattern | None, set[str]]] = {}
+        self.handles = {platform: {handle.lower() for handle in handles}
+                        for platform, (handles, _) in by_platform.items()}
         for platform, (handles, ids) in by_platform.items():
             alternatives = "|".join(sorted((re.escape(handle) for handle in handles), key=len, reverse=True))
             pattern = re.compile(rf"(?<![\w.@-])(@?)(?:{alternatives})(?![\w.@-]*\w)", re.IGNORECASE) \
                 if alternatives else None
             self.patterns[platform] = (pattern, ids)
+
+    PERSON_KEYS = ("screen_name", "username", "acct", "handle")
+
+    def _is_redacted_person(self, platform: str, value: dict) -> bool:
+        pattern, ids = self.patterns[platform]
+        handles = self.handles.get(platform, set())
+        for key in self.PERSON_KEYS:
+            item = value.get(key)
+            if isinstance(item, str) and item.lstrip("@").lower() in handles:
+                return True
+        if any(key in value for key in (*self.PERSON_KEYS, "name", "display_name")):
+            return any(str(value.get(key)) in ids for key in ("id_str", "id", "did") if value.get(key) is not None)
+        return False
 
     @classmethod
     def from_redactions(cls) -> Scrubber:
@@ -354,6 +369,11 @@ class Scrubber:
             return value
         _, ids = self.patterns[platform]
         if isinstance(value, dict):
+            if self._is_redacted_person(platform, value):
+                # A profile embedded in someone else's record (the user of a
+                # retweeted or quoted status, a v2 "includes" user): its
+                # name, avatar and description go with the handle.
+                return self.REMOVED
             return {key: self.record(platform, item) for key, item in value.items()}
         if isinstance(value, list):
             return [self.record(platform, item) for item in value]
@@ -368,9 +388,13 @@ def _number_people(scope: Scope, scrub: Scrubber) -> Pseudonymiser:
     """Pseudonyms in the order the bundle meets people: each author at their
     first post (redacted ones never), then those only mentioned."""
     names = Pseudonymiser()
-    rows = _posts(scope).values_list("platform", "author__handle", "author__redacted_at", "removed", "text")
+    rows = _posts(scope).values_list("platform", "author__handle", "author__redacted_at", "removed", "text",
+                                     "repost_of__removed", "repost_of__author__redacted_at")
     mentioned = []
-    for platform, handle, redacted_at, removed, text in rows.iterator(chunk_size=POSTS_PER_FETCH):
+    for platform, handle, redacted_at, removed, text, repost_removed, repost_redacted in rows.iterator(
+            chunk_size=POSTS_PER_FETCH):
+        if repost_removed == Removal.AUTHOR_REQUEST or repost_redacted is not None:
+            text = ""  # as _post_record writes it
         if redacted_at is None and removed != Removal.AUTHOR_REQUEST:
             names.pseudonym(platform, handle)
         mentioned.append((platform, scrub.text(platform, text)))
@@ -379,9 +403,17 @@ def _number_people(scope: Scope, scrub: Scrubber) -> Pseudonymiser:
     return names
 
 
+def _repeats_removed_words(post: Post) -> bool:
+    """A repost of a post removed at its author's request: its text and
+    record are a copy of the words removed."""
+    original = post.repost_of
+    return original is not None and (original.removed == Removal.AUTHOR_REQUEST or
+                                     original.author.redacted_at is not None)
+
+
 def _post_record(post: Post, variant: str, names: Pseudonymiser | None, scrub: Scrubber) -> dict:
     hide = _hides_author(post)
-    removed = bool(post.removed)
+    removed = bool(post.removed) or _repeats_removed_words(post)
     author = post.author
     record = {
         "chat": post.chat.slug,
@@ -664,7 +696,9 @@ def readme(scope: Scope, variant: str, counts: Counts) -> str:
         "Removed posts are placeholders: the row keeps its id, time, chat, question and thread links (so "
         "replies and counts stay as they were), with `removed` saying why, no text, no links and no original "
         "record. A post removed at its author's request (`author_request`) has no author either, and people "
-        "who asked to be removed appear in no file. Removals happen after a bundle is built too: use the latest "
+        "who asked to be removed appear in no file; a repost of such a post keeps its row and author but not "
+        "the words it copied (empty `text`, no original record). Removals happen after a bundle is built too: "
+        "use the latest "
         "bundle from the archive, and delete older copies of removed posts you hold.",
         "",
         "## Columns",
