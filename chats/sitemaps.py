@@ -1,6 +1,7 @@
 """``/sitemap.xml`` (Django's sitemaps framework): the home page, the
 archive's index pages, every series and every archived public chat. Hidden
-and scheduled chats never appear."""
+and scheduled chats never appear, nor chats marked ``noindex`` (their pages
+also carry a robots meta asking search engines not to index them)."""
 from __future__ import annotations
 
 from django.contrib.sitemaps import Sitemap
@@ -25,7 +26,7 @@ class ChatSitemap(Sitemap):
     priority = 0.8
 
     def items(self):
-        return Chat.objects.archived().only("slug", "updated_at").order_by("-start", "pk")
+        return Chat.objects.archived().filter(noindex=False).only("slug", "updated_at").order_by("-start", "pk")
 
     def lastmod(self, item: Chat):
         return item.updated_at
