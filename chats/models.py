@@ -96,7 +96,8 @@ class ChatQuerySet(models.QuerySet):
         series_hosts = Series.hosts.through.objects.filter(series=models.OuterRef("series_id")).order_by(
             "author__handle"
         )
-        askers = Question.objects.filter(chat=models.OuterRef("pk"), asked_by__isnull=False).order_by(
+        askers = Question.objects.filter(
+            chat=models.OuterRef("pk"), asked_by__isnull=False, asked_by__author__redacted_at__isnull=True).order_by(
             "position", "label"
         )
         return self.annotate(
@@ -206,6 +207,10 @@ class Author(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("chats:participant", kwargs={"platform": self.platform, "handle": self.handle})
+
+    @property
+    def is_redacted(self) -> bool:
+        return self.redacted_at is not None
 
 
 class PostQuerySet(models.QuerySet):

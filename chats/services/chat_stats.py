@@ -53,7 +53,9 @@ def top_participants(chat: Chat, limit: int = TOP_PARTICIPANTS) -> list[Author]:
     # correlated subqueries joined the GROUP BY key and ran once per post,
     # which took minutes on a chat of 2,000 posts.
     top = (
-        Author.objects.filter(posts__chat=chat)
+        # Redacted authors asked to be removed: their posts stay as
+        # placeholders (and in the counts), never their name in a list.
+        Author.objects.filter(posts__chat=chat, redacted_at__isnull=True)
         .annotate(chat_posts=Count("posts"))
         .order_by("-chat_posts", "handle", "pk")
         .values("pk")[:limit]

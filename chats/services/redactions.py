@@ -98,6 +98,8 @@ def posts_mark_deleted(*, platform: str, external_ids: Iterable[str], source_nam
         batch_size=5000, ignore_conflicts=True)
     posts = Post.objects.filter(platform=platform, external_id__in=ids, removed="")
     chat_ids = set(posts.values_list("chat_id", flat=True).distinct())
+    # A question is a copy of the post that asked it.
+    Question.objects.filter(asked_by__in=posts).update(text="")
     redaction.post_count = _blank(posts, reason=Removal.DELETED)
     redaction.save(update_fields=["post_count"])
     chats_content_touch(chat_ids=chat_ids)

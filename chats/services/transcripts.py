@@ -41,11 +41,25 @@ def transcript_document(chat: Chat) -> dict:
     }
 
 
+# What a placeholder says in place of its text (chats.services.redactions).
+REMOVED_NOTES = {
+    "author_request": "a post removed at its author's request",
+    "deleted": "a post deleted on its platform",
+}
+REDACTED_AUTHOR = "[removed]"
+
+
+def author_label(author, *, at: str = "") -> str:
+    """An author's handle in exports, or ``[removed]`` for one redacted at
+    their request."""
+    return REDACTED_AUTHOR if author.redacted_at else f"{at}{author.handle}"
+
+
 def _post_entry(post: Post) -> dict:
     return {
         "id": post.external_id,
         "platform": post.platform,
-        "author": post.author.handle,
+        "author": author_label(post.author),
         "created_at": iso_utc(post.created_at),
         "text": post.text,
         "question": post.question.label if post.question else None,
@@ -201,7 +215,9 @@ def transcript_markdown(chat: Chat) -> str:
             text = f"retweet: {text}"
         moment = post.created_at.astimezone(zone).strftime("%H:%M")
         note = _retweet_note(retweets.get((post.platform, post.external_id), 0))
-        return f"- **@{markdown_escape(post.author.handle)}** ({moment}): {text}{note}"
+        if post.removed:
+            text = f"*{REMOVED_NOTES[post.removed]}*"
+        return f"- **{markdown_escape(author_label(post.author, at='@'))}** ({moment}): {text}{note}"
 
     heading = f"#{chat.series.hashtag} {chat.number}" + (f": {chat.title}" if chat.title else "")
     start, end = chat.start.astimezone(zone), chat.end.astimezone(zone)

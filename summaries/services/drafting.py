@@ -220,7 +220,7 @@ def read_draft_material(chat: Chat) -> DraftMaterial:
     # replies we hold), not in platform metrics that differ by source.
     asking = {question.asked_by_id for question in outline.questions if question.asked_by_id}
     candidates = (
-        Post.objects.filter(chat=chat, question__isnull=False, repost_of__isnull=True, repost_of_external_id="")
+        Post.objects.filter(chat=chat, question__isnull=False, repost_of__isnull=True, repost_of_external_id="", removed="")
         .exclude(pk__in=asking)
         .annotate(
             retweet_count=Count("reposts", filter=Q(reposts__chat=chat), distinct=True),
