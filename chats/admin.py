@@ -96,8 +96,8 @@ class QuestionInline(admin.TabularInline):
 
 @admin.register(Chat)
 class ChatAdmin(ChangesChatPages, admin.ModelAdmin):
-    list_display = ["slug", "number", "title", "series", "start", "status", "visibility", "post_count"]
-    list_filter = ["series", "status", "visibility", "tags"]
+    list_display = ["slug", "number", "title", "series", "start", "status", "visibility", "noindex", "post_count"]
+    list_filter = ["series", "status", "visibility", "noindex", "tags"]
     search_fields = ["slug", "title", "description"]
     date_hierarchy = "start"
     prepopulated_fields = {"slug": ["title"]}
