@@ -164,4 +164,6 @@ PAGES = {
     "summary-comments-open": lambda site: site.open_summary.get_absolute_url(),
     "search": lambda site: f"{reverse('chats:search')}?q={SEARCH_WORD}",
     "search-error": lambda site: f"{reverse('chats:search')}?q=-spam",
+    "removal-request": lambda site: reverse("consent:removal-request"),
+    "removal-thanks": lambda site: reverse("consent:removal-thanks"),
 }
