@@ -76,13 +76,19 @@ class SeriesSerializer(ApiSerializer):
     chat_count = serializers.IntegerField(help_text="Archived public chats.")
     hosts = AuthorRefSerializer(many=True)
     weekday = serializers.IntegerField(allow_null=True, help_text="Usual day: 0 is Monday, 6 is Sunday.")
-    start_time = serializers.TimeField(allow_null=True, help_text="Usual start, in the series' timezone.")
+    start_time = serializers.SerializerMethodField(
+        help_text="Usual start, HH:MM in the series' timezone (a wall-clock time, no offset).")
 
     class Meta:
         model = Series
         fields = ["id", "hashtag", "name", "description", "timezone", "weekday", "start_time", "duration_minutes",
                   "chat_count", "hosts"]
         read_only_fields = fields
+
+    # Not OpenAPI's "time" format, which requires an offset: this is a local wall-clock time.
+    @extend_schema_field({"type": "string", "nullable": True, "pattern": "^[0-2][0-9]:[0-5][0-9]$"})
+    def get_start_time(self, series):
+        return series.start_time.strftime("%H:%M") if series.start_time is not None else None
 
     def get_duration_minutes(self, series) -> int:
         return int(series.duration.total_seconds() // 60)
