@@ -1002,6 +1002,7 @@ def bundle_downloads(chat: Chat) -> list[dict]:
             downloads.append({
                 "label": f"{label}{extra} (zip)", "variant": variant,
                 "url": reverse(url_name + suffix, kwargs=kwargs), "size": bundle.size,
-                "built_at": bundle.built_at.isoformat() if bundle.built_at else None, "sha256": bundle.sha256,
+                "built_at": bundle.built_at.isoformat(timespec="seconds") if bundle.built_at else None,
+                "sha256": bundle.sha256,
             })
     return downloads
