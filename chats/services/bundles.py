@@ -388,18 +388,17 @@ def _number_people(scope: Scope, scrub: Scrubber) -> Pseudonymiser:
     """Pseudonyms in the order the bundle meets people: each author at their
     first post (redacted ones never), then those only mentioned."""
     names = Pseudonymiser()
-    rows = _posts(scope).values_list("platform", "author__handle", "author__redacted_at", "removed", "text",
-                                     "repost_of__removed", "repost_of__author__redacted_at")
-    mentioned = []
-    for platform, handle, redacted_at, removed, text, repost_removed, repost_redacted in rows.iterator(
-            chunk_size=POSTS_PER_FETCH):
-        if repost_removed == Removal.AUTHOR_REQUEST or repost_redacted is not None:
-            text = ""  # as _post_record writes it
+    # Two passes over the posts (the same snapshot) rather than the texts of
+    # a whole series held in memory.
+    authors = _posts(scope).values_list("platform", "author__handle", "author__redacted_at", "removed")
+    for platform, handle, redacted_at, removed in authors.iterator(chunk_size=POSTS_PER_FETCH):
         if redacted_at is None and removed != Removal.AUTHOR_REQUEST:
             names.pseudonym(platform, handle)
-        mentioned.append((platform, scrub.text(platform, text)))
-    for platform, text in mentioned:
-        names.see_mentions(platform, text)
+    texts = _posts(scope).filter(removed="", text__contains="@").values_list(
+        "platform", "text", "repost_of__removed", "repost_of__author__redacted_at")
+    for platform, text, repost_removed, repost_redacted in texts.iterator(chunk_size=POSTS_PER_FETCH):
+        if repost_removed != Removal.AUTHOR_REQUEST and repost_redacted is None:  # else blank, as _post_record
+            names.see_mentions(platform, scrub.text(platform, text))
     return names
 
 
