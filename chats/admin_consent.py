@@ -132,39 +132,12 @@ class RemovalRequestAdmin(admin.ModelAdmin):
         POST: redact them (one transaction) and close the request."""
         _require(request, *REDACT_PERMISSIONS)
         removal_request = get_object_or_404(RemovalRequest, pk=object_id)
-        author = get_object_or_404(
-            Author.objects.annotate(post_count=Count("posts", distinct=True)), pk=author_id)
         back = reverse("admin:chats_removalrequest_change", args=[removal_request.pk])
         if removal_request.status != RemovalRequest.Status.PENDING:
             self.message_user(request, f"This request is already answered ({removal_request.get_status_display()}).",
                               messages.WARNING)
             return HttpResponseRedirect(back)
-        form = RedactForm(request.POST or None, initial={
-            "reason": f"At their request (removal request {removal_request.pk}), identity confirmed by "})
-        if request.method == "POST" and form.is_valid():
-            redaction = author_redact(author_id=author.pk, reason=form.cleaned_data["reason"],
-                                      performed_by=request.user, removal_request_id=removal_request.pk)
-            self.message_user(
-                request, f"Redacted @{redaction.handle}: {redaction.post_count} post"
-                         f"{'s' if redaction.post_count != 1 else ''} are now placeholders.", messages.SUCCESS)
-            return HttpResponseRedirect(back)
-        chats = (
-            Chat.objects.filter(posts__author=author).select_related("series")
-            .annotate(author_posts=Count("posts")).order_by("-start")
-        )
-        return TemplateResponse(request, "admin/chats/removalrequest/redact_confirm.html", {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": f"Redact @{author.handle or '(redacted)'}?",
-            "removal_request": removal_request,
-            "author": author,
-            "chats": chats[:MAX_CHATS_SHOWN],
-            "chat_count": chats.count(),
-            "max_chats_shown": MAX_CHATS_SHOWN,
-            "handle_differs": author.handle.lower() != removal_request.handle.lower(),
-            "form": form,
-            "back": back,
-        })
+        return redact_author_page(self, request, author_id=author_id, removal_request=removal_request, back=back)
 
     # --- reject --------------------------------------------------------------------------
 
@@ -190,6 +163,49 @@ class RemovalRequestAdmin(admin.ModelAdmin):
             "form": form,
             "back": back,
         })
+
+
+def redact_author_page(model_admin, request, *, author_id: int, removal_request: RemovalRequest | None, back: str):
+    """The confirmation page of a redaction, and the redaction once
+    confirmed with a reason: from a removal request, or from the log's
+    "Redact an author" (a request that came by other means)."""
+    author = get_object_or_404(Author.objects.annotate(post_count=Count("posts", distinct=True)), pk=author_id)
+    suggested = (f"At their request (removal request {removal_request.pk}), identity confirmed by "
+                 if removal_request else "At their request, received by ")
+    form = RedactForm(request.POST or None, initial={"reason": suggested})
+    if request.method == "POST" and form.is_valid():
+        redaction = author_redact(author_id=author.pk, reason=form.cleaned_data["reason"], performed_by=request.user,
+                                  removal_request_id=removal_request.pk if removal_request else None)
+        model_admin.message_user(
+            request, f"Redacted @{redaction.handle}: {redaction.post_count} post"
+                     f"{'s' if redaction.post_count != 1 else ''} are now placeholders.", messages.SUCCESS)
+        return HttpResponseRedirect(back if removal_request else
+                                    reverse("admin:chats_redaction_change", args=[redaction.pk]))
+    chats = (
+        Chat.objects.filter(posts__author=author).select_related("series")
+        .annotate(author_posts=Count("posts")).order_by("-start")
+    )
+    return TemplateResponse(request, "admin/chats/removalrequest/redact_confirm.html", {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": f"Redact @{author.handle or '(redacted)'}?",
+        "removal_request": removal_request,
+        "author": author,
+        "chats": chats[:MAX_CHATS_SHOWN],
+        "chat_count": chats.count(),
+        "max_chats_shown": MAX_CHATS_SHOWN,
+        "handle_differs": bool(removal_request) and author.handle.lower() != removal_request.handle.lower(),
+        "form": form,
+        "back": back,
+    })
+
+
+class AuthorLookupForm(forms.Form):
+    platform = forms.ChoiceField(choices=Platform.choices, initial=Platform.TWITTER)
+    handle = forms.CharField(max_length=250, help_text="Without @; case does not matter.")
+
+    def clean_handle(self):
+        return self.cleaned_data["handle"].strip().lstrip("@")
 
 
 class RedactForm(forms.Form):
@@ -236,15 +252,20 @@ class RedactionAdmin(admin.ModelAdmin):
         return False
 
     def get_urls(self):
+        def wrap(view):
+            return self.admin_site.admin_view(view)
+
         return [
-            path("deletion-list/", self.admin_site.admin_view(self.deletion_list_view),
-                 name="chats_redaction_deletion_list"),
+            path("deletion-list/", wrap(self.deletion_list_view), name="chats_redaction_deletion_list"),
+            path("redact/", wrap(self.find_author_view), name="chats_redaction_find_author"),
+            path("redact/<int:author_id>/", wrap(self.redact_view), name="chats_redaction_redact"),
             *super().get_urls(),
         ]
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}),
-                         "can_upload_deletion_list": request.user.has_perms(DELETION_LIST_PERMISSIONS)}
+                         "can_upload_deletion_list": request.user.has_perms(DELETION_LIST_PERMISSIONS),
+                         "can_redact": request.user.has_perms(REDACT_PERMISSIONS)}
         return super().changelist_view(request, extra_context)
 
     @admin.display(description="handle", ordering="handle")
@@ -258,6 +279,31 @@ class RedactionAdmin(admin.ModelAdmin):
     @admin.display(description="tombstones (ids kept removed)")
     def tombstone_count(self, obj):
         return obj.tombstones.count()
+
+    def find_author_view(self, request):
+        """Redact an author whose request came by other means (email, a
+        message): find them by platform and handle, then confirm."""
+        _require(request, *REDACT_PERMISSIONS)
+        form = AuthorLookupForm(request.GET or None)
+        authors = None
+        if form.is_valid():
+            authors = list(
+                Author.objects.filter(platform=form.cleaned_data["platform"],
+                                      handle__iexact=form.cleaned_data["handle"])
+                .annotate(post_count=Count("posts", distinct=True), chat_count=Count("posts__chat", distinct=True))
+                .order_by("-post_count", "pk"))
+        return TemplateResponse(request, "admin/chats/redaction/find_author.html", {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Redact an author",
+            "form": form,
+            "authors": authors,
+        })
+
+    def redact_view(self, request, author_id: int):
+        _require(request, *REDACT_PERMISSIONS)
+        return redact_author_page(self, request, author_id=author_id, removal_request=None,
+                                  back=reverse("admin:chats_redaction_find_author"))
 
     def deletion_list_view(self, request):
         """Upload a deletion list: ids read, archived posts removed, every id

@@ -249,3 +249,30 @@ def test_anonymous_visitors_are_sent_to_the_login(client, pending, jo):
     for url in every_url(pending, jo):
         response = client.get(url)
         assert response.status_code == 302 and "/admin/login/" in response["Location"], url
+
+
+# --- redacting without a request through the form -----------------------------------------------
+
+
+def test_redact_an_author_from_the_log(moderator_client, moderator, jo):
+    log = moderator_client.get(reverse("admin:chats_redaction_changelist")).content.decode()
+    find = reverse("admin:chats_redaction_find_author")
+    assert find in log
+    page = moderator_client.get(find + "?platform=twitter&handle=@NURSE_JO").content.decode()
+    confirm = reverse("admin:chats_redaction_redact", args=[jo.pk])
+    assert confirm in page and "Jo Tremblay" in page
+    assert "No participant" in moderator_client.get(find + "?platform=mastodon&handle=nurse_jo").content.decode()
+    assert moderator_client.get(confirm).status_code == 200
+    response = moderator_client.post(confirm, {"reason": "At their request, received by email and confirmed"})
+    redaction = Redaction.objects.get()
+    assert response["Location"] == reverse("admin:chats_redaction_change", args=[redaction.pk])
+    assert (redaction.post_count, redaction.removal_request, redaction.performed_by) == (3, None, moderator)
+    assert Author.objects.get(pk=jo.pk).redacted_at is not None
+
+
+def test_staff_without_permission_cannot_redact_from_the_log(plain_staff_client, jo):
+    assert plain_staff_client.get(reverse("admin:chats_redaction_find_author")).status_code == 403
+    response = plain_staff_client.post(reverse("admin:chats_redaction_redact", args=[jo.pk]),
+                                       {"reason": "At their request, by email"})
+    assert response.status_code == 403
+    assert not Redaction.objects.exists()
