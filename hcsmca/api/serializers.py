@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from django.db import models
+from django.urls import NoReverseMatch
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -48,7 +49,14 @@ class ApiSerializer(serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping, models.DateTimeField: UtcDateTimeField}
 
 
-def absolute(request, path: str) -> str:
+def absolute(request, page) -> str:
+    """The absolute URL of ``page`` (a model instance), "" when it has none (a
+    slug an import made that the URL pattern does not take): one odd row
+    must not turn a whole list into a 500."""
+    try:
+        path = page.get_absolute_url()
+    except NoReverseMatch:
+        return ""
     return request.build_absolute_uri(path) if request is not None else path
 
 
@@ -121,7 +129,7 @@ class ChatSerializer(ApiSerializer):
         read_only_fields = fields
 
     def get_url(self, chat) -> str:
-        return absolute(self.context.get("request"), chat.get_absolute_url())
+        return absolute(self.context.get("request"), chat)
 
 
 class QuestionSerializer(ApiSerializer):
@@ -236,7 +244,7 @@ class SummarySerializer(ApiSerializer):
         read_only_fields = fields
 
     def get_url(self, summary) -> str:
-        return absolute(self.context.get("request"), summary.get_absolute_url())
+        return absolute(self.context.get("request"), summary)
 
     def get_chat(self, summary) -> str | None:
         chat = summary.reader_chat

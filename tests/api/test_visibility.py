@@ -93,3 +93,11 @@ def test_the_schema_is_served(client, archive):
     assert schema["openapi"].startswith("3.")
     assert "/api/v1/posts/" in schema["paths"]
     assert "removed" in schema["components"]["schemas"]["Post"]["properties"]
+
+
+def test_a_chat_whose_slug_has_no_page_url_does_not_break_the_list(client, archive):
+    archive.other_chat.slug = "hcldr.5"  # a slug no URL pattern takes
+    archive.other_chat.save(update_fields=["slug"])
+    rows = {row["slug"]: row for row in get_json(client, "/api/v1/chats/")["results"]}
+    assert rows["hcldr.5"]["url"] == ""
+    assert rows["hcsmca-116"]["url"] == "http://testserver/chats/hcsmca-116/"
