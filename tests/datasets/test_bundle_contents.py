@@ -18,6 +18,10 @@ pytestmark = pytest.mark.django_db
 
 FILES = {"README.md", "CITATION.cff", "SHA256SUMS", "posts.jsonl", "posts.csv", "questions.csv", "participants.csv",
          "links.csv", "studies.csv"}
+# The top-level keys of the Citation File Format 1.2.0 schema.
+CFF_KEYS = {"abstract", "authors", "cff-version", "commit", "contact", "date-released", "doi", "identifiers",
+            "keywords", "license", "license-url", "message", "preferred-citation", "references", "repository",
+            "repository-artifact", "repository-code", "title", "type", "url", "version"}
 TABLES = {"posts.csv": POST_COLUMNS, "questions.csv": QUESTION_COLUMNS, "participants.csv": PARTICIPANT_COLUMNS,
           "links.csv": LINK_COLUMNS, "studies.csv": STUDY_COLUMNS}
 
@@ -114,6 +118,10 @@ def test_citation_cff_parses_with_the_required_keys(demo_chat, variant):
     assert cff["authors"] == [{"name": "#hcsmca community"}]
     assert cff["url"] == "https://archive.example.org/chats/hcsmca-116/"
     assert cff["date-released"].isoformat() == "2025-03-11"  # the chat's day in Toronto
+    # CFF 1.2.0's schema allows no other top-level key (additionalProperties: false).
+    assert set(cff) <= CFF_KEYS
+    assert cff["keywords"] and len(set(cff["keywords"])) == len(cff["keywords"])
+    assert isinstance(cff["version"], str) and cff["abstract"]
 
 
 def test_checksums_cover_and_verify_every_other_file(full_bundle):
