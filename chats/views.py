@@ -18,7 +18,8 @@ from chats.services import chat_stats
 from chats.search import SearchForm, run_search
 from chats.services.transcripts import transcript_document
 
-POSTS_PER_PAGE = 500
+# One page size for the chat page, its search links and drafted summaries' links.
+POSTS_PER_PAGE = transcript.ITEMS_PER_PAGE
 
 
 def chat_detail(request, slug: str):
