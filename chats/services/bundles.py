@@ -590,11 +590,15 @@ def download_name(scope_name: str, variant: str) -> str:
 
 # --- README and CITATION.cff ----------------------------------------------------------
 
+def _named(series: Series) -> bool:
+    """Whether the series has a name beyond its hashtag (imports name new ones "#tag")."""
+    return bool(series.name) and series.name.strip().lstrip("#").lower() != series.hashtag.lower()
+
+
 def _scope_title(scope: Scope) -> str:
     if scope.chat is not None:
         return chat_title(scope.chat)
-    return f"#{scope.series.hashtag} chats" + (f" ({scope.series.name})" if scope.series.name.strip("#") !=
-                                                scope.series.hashtag else "")
+    return f"#{scope.series.hashtag} chats" + (f" ({scope.series.name})" if _named(scope.series) else "")
 
 
 def _scope_url(scope: Scope) -> str:
@@ -664,7 +668,7 @@ def readme(scope: Scope, variant: str, counts: Counts) -> str:
         "",
         f"This bundle holds {what}, from the hcsmca archive. {variant_text}",
         "",
-        f"- Series: #{scope.series.hashtag}" + (f" ({scope.series.name})" if scope.series.name else ""),
+        f"- Series: #{scope.series.hashtag}" + (f" ({scope.series.name})" if _named(scope.series) else ""),
         f"- When: {when}",
         f"- Posts: {counts.posts} ({counts.removed} removed, kept as placeholders)",
         f"- Participants: {counts.participants}",
