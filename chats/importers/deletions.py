@@ -95,6 +95,12 @@ def parse(stream: BinaryIO, *, platform: str) -> Iterator[DeletionResult]:
             _skip_rest_of_line(stream)
             yield SkippedLine(line_no, f"line longer than {MAX_LINE_BYTES} bytes: not an id or a delete notice")
             continue
+        # The common line, a bare tweet id, without decoding or regexes
+        # (bytes.isdigit is ASCII digits only).
+        bare = raw.strip()
+        if platform == "twitter" and bare.isdigit() and len(bare) <= 20:
+            yield DeletedPost(line_no, platform, bare.decode("ascii"))
+            continue
         result = parse_line(raw, line_no, platform=platform)
         if result is not None:
             yield result
