@@ -221,6 +221,61 @@ def alone(base: str, plan: dict, *, times: int = 5) -> dict[str, float]:
     return medians
 
 
+class TimedGunicorn(Gunicorn):
+    """bench/page_benchmark.py's gunicorn, its access log giving each request's
+    own time in the worker (what the client waited beyond it was the queue)."""
+
+    FORMAT = '"%(m)s" "%(U)s" "%(q)s" %(s)s %(L)s'
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.command += ["--access-logformat", self.FORMAT]
+
+
+ACCESS_LINE = re.compile(r'^"(\w+)" "([^"]*)" "([^"]*)" (\d{3}) (\d+\.\d+)$')
+ENDPOINTS = [  # (method, path pattern, query test, name as the locustfile names it)
+    ("GET", r"/", None, "home"),
+    ("GET", r"/archive/(\d+/)?", None, "archive"),
+    ("GET", r"/chats/[^/]+/transcript\.json", None, "transcript.json"),
+    ("GET", r"/chats/[^/]+/", "order=time", "chat page, by time"),
+    ("GET", r"/chats/[^/]+/", None, "chat page, by question"),
+    ("GET", r"/people/[^/]+/[^/]+/", None, "participant"),
+    ("GET", r"/resources/", None, "resources"),
+    ("GET", r"/summaries/", None, "summaries list"),
+    ("GET", r"/\d{4}/\d{2}/\d{2}/[^/]+/", None, "summary page"),
+    ("POST", r"/\d{4}/\d{2}/\d{2}/[^/]+/", None, "comment (POST)"),
+    ("GET", r"/feeds/.*", None, "feed"),
+    ("GET", r"/search/", None, "search"),
+    ("GET", r"/admin/login/", None, "admin: login page"),
+    ("POST", r"/admin/login/", None, "admin: log in"),
+    ("GET", r"/admin/chats/import/add/", None, "admin: import form"),
+    ("POST", r"/admin/chats/import/add/", None, "admin: import upload"),
+    ("GET", r"/admin/chats/import/\d+/progress/", None, "admin: import progress"),
+    ("GET", r"/admin/chats/import/\d+/change/", None, "admin: import page"),
+    ("GET", r"/moderation/comments/", None, "moderation queue"),
+    ("POST", r"/moderation/comments/", None, "moderation: approve"),
+]
+
+
+def served_times(log: Path, offset: int) -> dict[str, list[float]]:
+    """Seconds each request spent in a gunicorn worker, by endpoint (as the
+    locustfile names them; the summary page after a comment counts as the
+    summary page), from the access log after ``offset``."""
+    times: dict[str, list[float]] = defaultdict(list)
+    with log.open(errors="replace") as handle:
+        handle.seek(offset)
+        for line in handle:
+            found = ACCESS_LINE.match(line.strip())
+            if not found:
+                continue
+            method, path, query, _, seconds = found.groups()
+            for want, pattern, query_has, label in ENDPOINTS:
+                if method == want and re.fullmatch(pattern, path) and (query_has is None or query_has in query):
+                    times[f"{method} {label}"].append(float(seconds))
+                    break
+    return times
+
+
 def wait_until(predicate, *, timeout: float, what: str, interval: float = 0.5):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -322,6 +377,8 @@ class Step:
     checks: list[tuple[str, bool, str]] = field(default_factory=list)
     load_before: str = ""
     load_after: str = ""
+    baseline: dict[str, float] = field(default_factory=dict)
+    served: dict[str, list[float]] = field(default_factory=dict)
 
 
 def run_step(args, *, users: int, index: int, server: Gunicorn, worker: Worker, base_plan: dict, folder: Path,
@@ -343,6 +400,7 @@ def run_step(args, *, users: int, index: int, server: Gunicorn, worker: Worker, 
                "-r", str(args.spawn_rate), "-t", f"{args.duration:g}s", "--host", server.base, "--csv",
                str(RESULTS / label), "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"]
     step.load_before = load_average()
+    log_offset = server.log.stat().st_size
     sampler = Sampler({"gunicorn": server.process.pid, "worker": worker.process.pid}, database=name)
     locust_log = results_file(f"{label}-locust.log")
     with locust_log.open("a") as out:
@@ -360,6 +418,7 @@ def run_step(args, *, users: int, index: int, server: Gunicorn, worker: Worker, 
             locust.wait()
     step.sampled = sampler.finish()
     step.load_after = load_average()
+    step.served = served_times(server.log, log_offset)
 
     step.requests = read_requests(Path(plan["requests"]))
     if step.requests:
@@ -381,7 +440,6 @@ def read_requests(path: Path) -> list[tuple]:
 
 # --- checks -----------------------------------------------------------------------
 
-LOG_OFFSETS: dict[Path, int] = {}
 MARKER = re.compile(r"\[([0-9a-f]{8}u\d+-[0-9a-f]{12})\]")
 
 
@@ -420,6 +478,14 @@ def check(step: Step, *, name: str, plan: dict, server_log: Path, worker_log: Pa
     imports = [o for o in step.outcomes if o["kind"] == "import"]
     detail, ok = "the moderator never uploaded", False
     step.import_outcome = imports[0] if imports else {}
+    if not imports:
+        # The run ended while the moderator waited for the upload's answer or
+        # watched its progress: the row tells what became of it.
+        with on_database(name):
+            row = Import.objects.filter(series_hashtag=plan["upload"]["series"]).order_by("pk").first()
+        if row is not None:
+            imports = [{"kind": "import", "pk": row.pk, "status": "not seen by the moderator"}]
+            step.import_outcome = imports[0]
     if imports and imports[0].get("pk"):
         pk = imports[0]["pk"]
 
@@ -444,17 +510,16 @@ def check(step: Step, *, name: str, plan: dict, server_log: Path, worker_log: Pa
 
     for label, log in (("gunicorn", server_log), ("worker", worker_log)):
         text = log.read_text(errors="replace")
-        # Only what this step added to the log.
-        found = [line for line in text[LOG_OFFSETS.get(log, 0):].splitlines()
+        found = [line for line in text.splitlines()
                  if "Traceback" in line or "WORKER TIMEOUT" in line or "[ERROR]" in line or " ERROR/" in line]
-        LOG_OFFSETS[log] = len(text)
         checks.append((f"no traceback or error in the {label} log", not found,
                        f"{len(found)} lines, first: {found[0][:200]}" if found else "clean"))
 
 
 # --- report -------------------------------------------------------------------------
 
-def endpoint_table(step: Step, baseline: dict[str, float]) -> str:
+def endpoint_table(step: Step) -> str:
+    baseline, served = step.baseline, step.served
     by_name: dict[str, list[tuple]] = defaultdict(list)
     for row in step.requests:
         by_name[f"{row[1]} {row[2]}"].append(row)
@@ -467,16 +532,19 @@ def endpoint_table(step: Step, baseline: dict[str, float]) -> str:
         five = sum(1 for r in errors if r[3] >= 500)
         rows.append([key, f"{len(group):,}", f"{len(group) / span:.2f}", ms(percentile(latencies, 50)),
                      ms(percentile(latencies, 95)), ms(percentile(latencies, 99)),
+                     ms(percentile(served[key], 50)) if served.get(key) else "",
                      ms(baseline[key]) if key in baseline else "",
                      f"{len(errors)}" + (f" ({five} 5xx)" if five else "")])
     everything = [r[4] / 1000 for r in step.requests]
     errors = sum(1 for r in step.requests if not (200 <= r[3] < 400))
     rows.append(["**all**", f"{len(step.requests):,}", f"{len(step.requests) / span:.1f}", ms(percentile(everything, 50)),
-                 ms(percentile(everything, 95)), ms(percentile(everything, 99)), "", str(errors)])
-    return markdown_table(["endpoint", "requests", "req/s", "p50", "p95", "p99", "alone p50", "errors"], rows)
+                 ms(percentile(everything, 95)), ms(percentile(everything, 99)),
+                 ms(percentile([t for times in served.values() for t in times], 50)) if served else "", "", str(errors)])
+    return markdown_table(["endpoint", "requests", "req/s", "p50", "p95", "p99", "server p50", "alone p50", "errors"],
+                          rows)
 
 
-def step_report(step: Step, args, baseline: dict[str, float]) -> str:
+def step_report(step: Step, args) -> str:
     sampled = step.sampled
     loads = sampled.get("loads") or [float("nan")]
     cores = sampled.get("cores", {})
@@ -485,7 +553,7 @@ def step_report(step: Step, args, baseline: dict[str, float]) -> str:
              f"{args.duration:g} s (requests over {step.span:.0f} s); load average {step.load_before} before, "
              f"{max(loads):.2f} at most during the run (1-minute, sampled every 5 s), {step.load_after} after; "
              "cores busy on average: " + ", ".join(f"{label} {value:.2f}" for label, value in cores.items()) + ".", "",
-             endpoint_table(step, baseline), ""]
+             endpoint_table(step), ""]
     counts = getattr(step, "comment_counts", {})
     if counts:
         lines.append(f"Comments: {counts['sent']} sent, {counts['accepted']} accepted (302; {counts['held']} held "
@@ -493,11 +561,14 @@ def step_report(step: Step, args, baseline: dict[str, float]) -> str:
     row = getattr(step, "import_row", None)
     if row:
         upload = step.import_outcome
+        request = (f"upload request {upload['upload_seconds']:.1f} s" if "upload_seconds" in upload
+                   else "the run ended before the moderator saw the upload's answer or the end")
+        started = row["queued_to_started"]
+        seen = upload.get("status") in {"succeeded", "failed"}
         lines.append(f"Import: {row['posts']:,} posts in the database of {row['created']:,} created ({row['status']}); "
-                     f"upload request {upload.get('upload_seconds', float('nan')):.1f} s, queued to started "
-                     f"{row['queued_to_started'] or float('nan'):.1f} s, queued to finished {row['seconds']:.0f} s"
-                     + (" (the moderator saw it finish)" if upload.get("status") in {"succeeded", "failed"} else
-                        " (finished after the run's end)") + ".")
+                     f"{request}; queued to started {started if started is not None else float('nan'):.1f} s, "
+                     f"queued to finished {row['seconds']:.0f} s"
+                     + (" (the moderator saw it finish)." if seen else " (finished after the run's end)."))
     lines += ["", markdown_table(["check", "ok", "detail"],
                                  [[label, "yes" if ok else "**NO**", detail] for label, ok, detail in step.checks],
                                  right=[False, False, False]), ""]
@@ -527,43 +598,53 @@ def main() -> None:
     args = parser.parse_args()
 
     report_path = results_file("load.md")
-    server_log = results_file("load-gunicorn.log")
-    worker_log = results_file("load-worker.log")
-    setup_log = results_file("load-setup.log")
     facts = machine_facts()
     head = git_head()
-    name, env = bench_database("loadbench")
     steps: list[Step] = []
-    baseline: dict[str, float] = {}
+    name = ""
     try:
         with tempfile.TemporaryDirectory() as folder:
             folder = Path(folder)
-            env = dict(env, DJANGO_STATIC_ROOT=str(folder / "static"), DJANGO_MEDIA_ROOT=str(folder / "media"),
-                       DJANGO_DEBUG="false", CELERY_TASK_DEFAULT_QUEUE=QUEUE)
-            env.pop("DJANGO_SETTINGS_MODULE", None)
-            started = time.perf_counter()
-            fill(name, env, folder, chats=args.chats, log=setup_log)
-            manage(env, "collectstatic", "--noinput", "-v0", log=setup_log)
-            base_plan = {**reader_plan(name), "moderator": MODERATOR, "timeout": args.timeout,
-                         "reader_wait": args.reader_wait, "commenter_wait": [5, 15], "typing_seconds": [4, 12],
-                         "moderator_wait": [10, 20], "poll_seconds": 2, "import_timeout": args.import_timeout}
-            print(f"archive ready in {time.perf_counter() - started:.0f} s: {len(base_plan['chats'])} chats, "
-                  f"{len(base_plan['summaries'])} summaries", flush=True)
-            with Worker(env, concurrency=args.worker_concurrency, log=worker_log) as worker, \
-                    Gunicorn(env, settings_module="hcsmca.settings", workers=args.workers, log=server_log) as server:
-                wait_until(lambda: summaries_rendered(name), timeout=120, what="the summaries to be rendered")
-                for path in [base_plan["summaries"][0], f"/chats/{base_plan['chats'][0]}/"]:
-                    status, _, _ = fetch(server.base + path)
-                    if status != 200:
-                        raise SystemExit(f"{path} answered {status}; see {server_log}")
-                baseline = alone(server.base, base_plan)
-                for index, users in enumerate(args.users, start=1):
+            for index, users in enumerate(args.users, start=1):
+                # Each count of users gets the same fresh archive and fresh
+                # servers: the previous step's upload and comments would make
+                # the pages and searches of the next one heavier.
+                name, env = bench_database("loadbench")
+                env = dict(env, DJANGO_STATIC_ROOT=str(folder / "static"), DJANGO_MEDIA_ROOT=str(folder / "media"),
+                           DJANGO_DEBUG="false", CELERY_TASK_DEFAULT_QUEUE=QUEUE)
+                env.pop("DJANGO_SETTINGS_MODULE", None)
+                label = f"load-{users}"
+                setup_log = results_file(f"{label}-setup.log")
+                started = time.perf_counter()
+                fill(name, env, folder, chats=args.chats, log=setup_log)
+                if not (folder / "static").exists():
+                    manage(env, "collectstatic", "--noinput", "-v0", log=setup_log)
+                base_plan = {**reader_plan(name), "moderator": MODERATOR, "timeout": args.timeout,
+                             "reader_wait": args.reader_wait, "commenter_wait": [5, 15], "typing_seconds": [4, 12],
+                             "moderator_wait": [10, 20], "poll_seconds": 2, "import_timeout": args.import_timeout}
+                print(f"archive ready in {time.perf_counter() - started:.0f} s: {len(base_plan['chats'])} chats, "
+                      f"{len(base_plan['summaries'])} summaries", flush=True)
+                server_log, worker_log = results_file(f"{label}-gunicorn.log"), results_file(f"{label}-worker.log")
+                with Worker(env, concurrency=args.worker_concurrency, log=worker_log) as worker, \
+                        TimedGunicorn(env, settings_module="hcsmca.settings", workers=args.workers,
+                                      log=server_log) as server:
+                    wait_until(lambda: summaries_rendered(name), timeout=120, what="the summaries to be rendered")
+                    for path in [base_plan["summaries"][0], f"/chats/{base_plan['chats'][0]}/"]:
+                        status, _, _ = fetch(server.base + path)
+                        if status != 200:
+                            raise SystemExit(f"{path} answered {status}; see {server_log}")
+                    baseline = alone(server.base, base_plan)
                     print(f"{users} users for {args.duration:g} s ...", flush=True)
-                    steps.append(run_step(args, users=users, index=index, server=server, worker=worker,
-                                          base_plan=base_plan, folder=folder, name=name))
-                    print(step_report(steps[-1], args, baseline), flush=True)
+                    step = run_step(args, users=users, index=index, server=server, worker=worker,
+                                    base_plan=base_plan, folder=folder, name=name)
+                step.baseline = baseline
+                steps.append(step)
+                print(step_report(step, args), flush=True)
+                if not args.keep or index < len(args.users):
+                    drop_database(name)
+                    name = ""
     finally:
-        if not args.keep:
+        if name and not args.keep:
             drop_database(name)
 
     report = ["# Load: readers, commenters and a moderator at once", "",
@@ -572,9 +653,11 @@ def main() -> None:
               f"archive of {args.chats} generated chats of 1,000 posts and the demo chat; upload of "
               f"{args.import_posts:,} posts; readers wait {args.reader_wait[0]:g}-{args.reader_wait[1]:g} s "
               "between pages.", ""]
-    report.append("\"alone p50\": the endpoint's median latency one request at a time before the load (one URL "
-                  "of each, warm, 5 requests).\n")
-    report += [step_report(step, args, baseline) for step in steps]
+    report.append("Each count of users on a fresh archive and fresh servers. \"alone p50\": the endpoint's median "
+                  "latency one request at a time just before the load (one URL of each, warm, 5 requests); "
+                  "\"server p50\": gunicorn's own time for the request (from its access log), so the rest of the "
+                  "client's latency is the wait for a free worker.\n")
+    report += [step_report(step, args) for step in steps]
     text = "\n".join(report)
     report_path.write_text(text)
     print(f"\nreport: {report_path}")
