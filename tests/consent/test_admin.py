@@ -276,3 +276,16 @@ def test_staff_without_permission_cannot_redact_from_the_log(plain_staff_client,
                                        {"reason": "At their request, by email"})
     assert response.status_code == 403
     assert not Redaction.objects.exists()
+
+
+def test_the_list_costs_the_same_queries_for_many_requests(moderator_client, django_assert_max_num_queries, jo):
+    url = reverse("admin:chats_removalrequest_changelist")
+    RemovalRequest.objects.create(platform="twitter", handle="nurse_jo", email="a@example.org")
+    moderator_client.get(url)
+    with django_assert_max_num_queries(12) as few:
+        moderator_client.get(url)
+    RemovalRequest.objects.bulk_create([
+        RemovalRequest(platform="twitter", handle=f"someone{n}", email=f"{n}@example.org") for n in range(30)])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = moderator_client.get(url).content.decode()
+    assert "1 participant, 3 posts" in page and page.count("no participant") == 30
