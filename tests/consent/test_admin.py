@@ -289,3 +289,14 @@ def test_the_list_costs_the_same_queries_for_many_requests(moderator_client, dja
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = moderator_client.get(url).content.decode()
     assert "1 participant, 3 posts" in page and page.count("no participant") == 30
+
+
+def test_a_list_longer_than_an_upload_takes_is_sent_to_the_command(moderator_client, monkeypatch):
+    from chats import admin_consent
+
+    monkeypatch.setattr(admin_consent, "ADMIN_MAX_DELETION_IDS", 3)
+    response = upload(moderator_client, b"1\n2\n3\n4\n")
+    assert response.status_code == 200
+    assert "manage.py import_deletions FILE --platform twitter" in response.content.decode()
+    assert not Redaction.objects.exists()
+    assert upload(moderator_client, b"1\n2\n3\n").status_code == 302
