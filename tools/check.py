@@ -1,5 +1,6 @@
 """`make check`: the code scanned by bandit and the pinned dependencies by
-pip-audit. Fails on a high-severity bandit finding or on any known
+pip-audit. Fails on a medium- or high-severity bandit finding (each one we
+reviewed carries a ``# nosec <test> -- why`` on its line) or on any known
 vulnerability in a pinned dependency.
 
 pip-audit asks a vulnerability service on the network (PyPI's per-release
@@ -23,7 +24,7 @@ SCANNED = ["hcsmca", "chats", "summaries", "tools"]
 
 
 def run_bandit() -> bool:
-    print(f"[check] bandit -r {' '.join(SCANNED)} (failing on high severity)", flush=True)
+    print(f"[check] bandit -r {' '.join(SCANNED)} (failing on medium and high severity)", flush=True)
     summary = subprocess.run(
         [str(BIN / "bandit"), "-q", "-r", *SCANNED, "-f", "json"], cwd=ROOT, capture_output=True, text=True)
     report = json.loads(summary.stdout)
@@ -31,9 +32,10 @@ def run_bandit() -> bool:
     for finding in report["results"]:
         by_severity[finding["issue_severity"]] = by_severity.get(finding["issue_severity"], 0) + 1
     print(f"[check] bandit findings by severity: {by_severity or 'none'}")
-    high = [f for f in report["results"] if f["issue_severity"] == "HIGH"]
+    high = [f for f in report["results"] if f["issue_severity"] in {"MEDIUM", "HIGH"}]
     for finding in high:
-        print(f"  HIGH {finding['test_id']} {finding['filename']}:{finding['line_number']}: {finding['issue_text']}")
+        print(f"  {finding['issue_severity']} {finding['test_id']} {finding['filename']}:{finding['line_number']}: "
+              f"{finding['issue_text']}")
     if report.get("errors"):
         print(f"[check] bandit could not read: {report['errors']}")
         return False

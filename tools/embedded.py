@@ -156,7 +156,7 @@ def start_postgres(var_dir: Path = VAR_DIR, port: int = POSTGRES_PORT) -> Embedd
 
 def _ensure_database(bin_dir: Path, port: int) -> None:
     psql = [str(bin_dir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", "postgres", "-tAc"]
-    exists = subprocess.run([*psql, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'"],
+    exists = subprocess.run([*psql, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'"],  # nosec B608: a constant database name
                             capture_output=True, text=True, check=True)
     if exists.stdout.strip() != "1":
         subprocess.run([*psql, f'CREATE DATABASE "{DATABASE_NAME}"'], capture_output=True, check=True)

@@ -774,7 +774,7 @@ class _Load:
             INSERT INTO chats_post (id, platform, external_id, chat_id, question_source, {self.POST_COLUMNS})
             SELECT b.post_id, b.platform, b.external_id, b.chat_id, '', {self.POST_VALUES}
             FROM import_best b WHERE b.is_new ORDER BY b.seq
-        """, {"import_id": self._import_id()})
+        """, {"import_id": self._import_id()})  # nosec B608: column lists are class constants
 
     def _update_richer_posts(self, cursor, target: Chat | None) -> None:
         """A richer copy replaces the stored one (its references resolved
@@ -783,7 +783,7 @@ class _Load:
         cursor.execute(f"""
             UPDATE chats_post p SET ({self.POST_COLUMNS}) = ({self.POST_VALUES})
             FROM import_best b WHERE b.is_richer AND p.id = b.post_id
-        """, {"import_id": self._import_id()})
+        """, {"import_id": self._import_id()})  # nosec B608: column lists are class constants
         if target is not None:
             cursor.execute("""
                 UPDATE import_best SET is_moved = true WHERE NOT is_new AND old_chat_id IS DISTINCT FROM %s
@@ -814,7 +814,7 @@ class _Load:
             WHERE b.seq = earlier.seq
         """)
         unplaced = "is_new AND chat_id IS NULL"
-        cursor.execute(f"SELECT min(created_at), max(created_at) FROM import_best WHERE {unplaced}")
+        cursor.execute(f"SELECT min(created_at), max(created_at) FROM import_best WHERE {unplaced}")  # nosec B608: a constant condition
         start, end = cursor.fetchone()
         if start is None:
             return
@@ -828,7 +828,7 @@ class _Load:
         """)
         row = cursor.fetchone()
         chat = Chat.objects.get(pk=row[0]) if row is not None else self._new_chat(series, start, end)
-        cursor.execute(f"UPDATE import_best SET chat_id = %s WHERE {unplaced}", [chat.pk])
+        cursor.execute(f"UPDATE import_best SET chat_id = %s WHERE {unplaced}", [chat.pk])  # nosec B608: a constant condition
 
     def _apply_session_plan(self, cursor, series: Series, plan: SessionPlan) -> None:
         sessions = []
@@ -892,7 +892,7 @@ class _Load:
             return
         replaced = cursor.rowcount
         for column in ("reply_to_id", "repost_of_id", "quote_of_id"):
-            cursor.execute(f"UPDATE chats_post p SET {column} = e.new_id FROM import_edits e WHERE p.{column} = e.old_id")
+            cursor.execute(f"UPDATE chats_post p SET {column} = e.new_id FROM import_edits e WHERE p.{column} = e.old_id")  # nosec B608: column names from a constant tuple
         cursor.execute("UPDATE chats_question q SET asked_by_id = e.new_id FROM import_edits e WHERE q.asked_by_id = e.old_id")
         cursor.execute("""
             UPDATE chats_post p SET question_id = e.old_question_id, question_source = e.old_question_source
@@ -914,7 +914,7 @@ class _Load:
                     (SELECT t.post_id FROM import_best t WHERE t.platform = b.platform AND t.external_id = b.{column}),
                     (SELECT p.id FROM chats_post p WHERE p.platform = b.platform AND p.external_id = b.{column}))
                 WHERE (b.is_new OR b.is_richer) AND b.{column} <> ''
-            """)
+            """)  # nosec B608: column names from a constant tuple
 
     def _point_archived_posts_at_new_ones(self, cursor) -> None:
         """Posts archived earlier that answer, repost or quote a post new in
@@ -925,7 +925,7 @@ class _Load:
                 FROM import_best b
                 WHERE b.is_new AND source.platform = b.platform AND source.{column}_external_id = b.external_id
                   AND source.{column}_id IS NULL
-            """)
+            """)  # nosec B608: column names from a constant tuple
 
     def _attach_links(self, cursor) -> set[int]:
         """Links of new and changed posts; returns every link whose count may have changed."""
