@@ -58,3 +58,27 @@ def test_every_page_links_to_the_removal_form(client, open_chat):
         assert 'class="footer-removal" href="/removal/"' in client.get(url).content.decode(), url
     participant = client.get(author.get_absolute_url()).content.decode()
     assert f'href="/removal/?platform=twitter&amp;handle={author.handle}"' in participant
+
+
+def test_a_moderator_marks_a_cached_chat_noindex_in_the_admin(client, moderator, open_chat):
+    from django.utils import timezone as tz
+
+    assert ROBOTS not in client.get(open_chat.get_absolute_url()).content.decode()  # now cached
+    start, end = tz.localtime(open_chat.start), tz.localtime(open_chat.end)
+    form = {
+        "series": open_chat.series_id, "number": open_chat.number, "title": open_chat.title, "slug": open_chat.slug,
+        "start_0": start.strftime("%Y-%m-%d"), "start_1": start.strftime("%H:%M:%S"),
+        "end_0": end.strftime("%Y-%m-%d"), "end_1": end.strftime("%H:%M:%S"),
+        "description": "", "tags": "", "status": open_chat.status, "visibility": open_chat.visibility,
+        "noindex": "on",
+        "questions-TOTAL_FORMS": "0", "questions-INITIAL_FORMS": "0",
+        "questions-MIN_NUM_FORMS": "0", "questions-MAX_NUM_FORMS": "1000",
+    }
+    client.force_login(moderator)
+    response = client.post(f"/admin/chats/chat/{open_chat.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    client.logout()
+    open_chat.refresh_from_db()
+    assert open_chat.noindex
+    assert ROBOTS in client.get(open_chat.get_absolute_url()).content.decode()
+    assert open_chat.get_absolute_url() not in client.get("/sitemap.xml").content.decode()
