@@ -195,7 +195,10 @@ class PostSerializer(ApiSerializer):
     def get_author(self, post):
         if post.removed == Removal.AUTHOR_REQUEST or post.author.redacted_at is not None:
             return None
-        return AuthorRefSerializer(post.author, context=self.context).data
+        # One serializer for the page, not one per post (building one costs more than using it).
+        if not hasattr(self, "_author_serializer"):
+            self._author_serializer = AuthorRefSerializer(context=self.context)
+        return self._author_serializer.to_representation(post.author)
 
     def to_representation(self, post):
         data = super().to_representation(post)
@@ -227,14 +230,31 @@ class StudySerializer(ApiSerializer):
         read_only_fields = fields
 
 
+class FeaturedLinkSerializer(ApiSerializer):
+    url = HttpUrlField()
+    study = serializers.IntegerField(source="study_id", allow_null=True)
+
+    class Meta:
+        model = Link
+        fields = ["id", "url", "domain", "title", "study"]
+        read_only_fields = fields
+
+
+class FeaturedStudySerializer(ApiSerializer):
+    class Meta:
+        model = Study
+        fields = ["id", "doi", "pmid", "pmcid", "arxiv_id", "title"]
+        read_only_fields = fields
+
+
 class SummarySerializer(ApiSerializer):
     url = serializers.SerializerMethodField(help_text="The summary's page (its permanent link).")
     chat = serializers.SerializerMethodField(help_text="The chat summarised (its slug), when it is public.")
     author_name = serializers.CharField()
     tags = TagsField()
     comment_count = serializers.IntegerField(help_text="Approved comments.")
-    featured_links = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    featured_studies = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    featured_links = FeaturedLinkSerializer(many=True)
+    featured_studies = FeaturedStudySerializer(many=True)
 
     class Meta:
         model = Summary

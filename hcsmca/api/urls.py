@@ -1,9 +1,9 @@
 """The read-only open data API under /api/v1/ (README: "Open data API")."""
 from django.urls import path
-from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.routers import DefaultRouter
 
 from hcsmca.api import views
+from hcsmca.api.schema_view import OpenApiDocumentView
 
 app_name = "api"
 
@@ -19,6 +19,6 @@ router.register("summaries", views.SummaryViewSet, basename="summary")
 router.register("comments", views.CommentViewSet, basename="comment")
 
 urlpatterns = [
-    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    path("openapi.json", OpenApiDocumentView.as_view(), name="openapi"),
     *router.urls,
 ]

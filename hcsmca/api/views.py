@@ -106,7 +106,7 @@ class ParticipantViewSet(ApiViewSet):
 
 
 class LinkViewSet(ApiViewSet):
-    """Links shared in public posts or featured in published summaries."""
+    """Links shared in public posts, in id order. ``share_count`` counts public posts only."""
 
     serializer_class = serializers.LinkSerializer
     filterset_class = filters.LinkFilter
@@ -118,7 +118,7 @@ class LinkViewSet(ApiViewSet):
 
 
 class StudyViewSet(ApiViewSet):
-    """Studies (links recognised as research: DOI, PubMed, PMC, arXiv) shared in public posts or featured."""
+    """Studies (links recognised as research: DOI, PubMed, PMC, arXiv) shared in public posts."""
 
     serializer_class = serializers.StudySerializer
     filterset_class = filters.StudyFilter

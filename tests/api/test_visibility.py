@@ -101,3 +101,12 @@ def test_a_chat_whose_slug_has_no_page_url_does_not_break_the_list(client, archi
     rows = {row["slug"]: row for row in get_json(client, "/api/v1/chats/")["results"]}
     assert rows["hcldr.5"]["url"] == ""
     assert rows["hcsmca-116"]["url"] == "http://testserver/chats/hcsmca-116/"
+
+
+def test_a_summary_carries_its_featured_links_and_studies_inline(client, archive):
+    archive.summary.featured_links.add(archive.hidden_link)  # featured, though shared only in a hidden chat
+    data = get_json(client, f"/api/v1/summaries/{archive.summary.pk}/")
+    assert [study["doi"] for study in data["featured_studies"]] == ["10.2196/jmir.4000"]
+    assert [link["url"] for link in data["featured_links"]] == ["https://secret.example/900"]
+    # The links list stays those shared in public posts.
+    assert archive.hidden_link.pk not in ids_of(client, "/api/v1/links/")
