@@ -987,24 +987,26 @@ def series_bundle_scope_exists(series: Series) -> bool:
 
 
 def bundle_downloads(chat: Chat) -> list[dict]:
-    """The ready downloads a public chat's page lists: its two bundles, then
-    its series' two (label, url, size, built_at, sha256), in that order."""
+    """The ready downloads a public chat's page lists, in one query: its two
+    bundles, then its series' two (label, variant, url, size, built_at,
+    sha256)."""
+    from django.db.models import Q
     from django.urls import reverse
 
     hashtag = chat.series.hashtag
-    wanted = [
-        (ready_bundles(chat=chat), {"slug": chat.slug}, "datasets:chat", "This chat's data"),
-        (ready_bundles(series=chat.series), {"hashtag": hashtag}, "datasets:series", f"All #{hashtag} chats"),
-    ]
+    rows = DatasetBundle.objects.filter(Q(chat=chat) | Q(series_id=chat.series_id),
+                                        status=DatasetBundle.Status.READY).exclude(file="")
+    ready = {("chat" if row.chat_id else "series", row.variant): row for row in rows}
     downloads = []
-    for bundles, kwargs, url_name, label in wanted:
+    for kind, kwargs, label in (("chat", {"slug": chat.slug}, "This chat's data"),
+                                ("series", {"hashtag": hashtag}, f"All #{hashtag} chats")):
         for variant, suffix, extra in ((FULL, "", ""), (PSEUDONYMISED, "-pseudonymised", ", pseudonymised")):
-            bundle = bundles.get(variant)
+            bundle = ready.get((kind, variant))
             if bundle is None:
                 continue
             downloads.append({
                 "label": f"{label}{extra} (zip)", "variant": variant,
-                "url": reverse(url_name + suffix, kwargs=kwargs), "size": bundle.size,
+                "url": reverse(f"datasets:{kind}{suffix}", kwargs=kwargs), "size": bundle.size,
                 "built_at": bundle.built_at.isoformat(timespec="seconds") if bundle.built_at else None,
                 "sha256": bundle.sha256,
             })

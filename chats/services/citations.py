@@ -25,17 +25,12 @@ def site_url() -> str:
     """The archive's public origin (``https://host``, no trailing slash).
 
     Permanent URLs go into citations and into bundles built by a worker,
-    where there is no request to take the host from. ``settings.SITE_URL``
-    names it; without it, the first real host of ``ALLOWED_HOSTS`` (https),
-    else the development server's address."""
+    where there is no request to take the host from; and a chat page is
+    cached whole, so one request's host must not show in another's. So it
+    is a setting, ``SITE_URL``; without it, the development server's
+    address (which a deployment must not keep)."""
     configured = getattr(settings, "SITE_URL", "") or ""
-    if configured:
-        return configured.rstrip("/")
-    for host in settings.ALLOWED_HOSTS:
-        host = host.lstrip(".")
-        if host and host != "*" and host not in ("localhost", "127.0.0.1", "[::1]", "testserver"):
-            return f"https://{host}"
-    return DEV_SITE_URL
+    return configured.rstrip("/") if configured else DEV_SITE_URL
 
 
 def absolute_url(path: str) -> str:
