@@ -51,3 +51,4 @@ def _give_up(import_id: int, *, attempts: int, exc: Exception) -> None:
 
 # Registered with the worker through this module (Celery discovers chats.tasks).
 from chats import tasks_datasets  # noqa: E402,F401
+from chats import tasks_consent  # noqa: E402,F401

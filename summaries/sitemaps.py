@@ -14,7 +14,9 @@ class SummarySitemap(Sitemap):
     priority = 0.8
 
     def items(self):
-        return Summary.objects.published().only("slug", "published_at", "updated_at").order_by("-published_at", "pk")
+        # A summary of a chat marked noindex carries the robots meta; it is not listed either.
+        return (Summary.objects.published().exclude(chat__noindex=True)
+                .only("slug", "published_at", "updated_at").order_by("-published_at", "pk"))
 
     def lastmod(self, item: Summary):
         return item.updated_at

@@ -82,3 +82,12 @@ def test_a_moderator_marks_a_cached_chat_noindex_in_the_admin(client, moderator,
     assert open_chat.noindex
     assert ROBOTS in client.get(open_chat.get_absolute_url()).content.decode()
     assert open_chat.get_absolute_url() not in client.get("/sitemap.xml").content.decode()
+
+
+def test_the_summary_of_a_noindex_chat_is_left_out_of_the_sitemap(client, quiet_chat, open_chat):
+    published = timezone.now() - timedelta(days=1)
+    quiet = SummaryFactory(chat=quiet_chat, slug="quiet", published_at=published)
+    loud = SummaryFactory(chat=open_chat, slug="loud", published_at=published)
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert loud.get_absolute_url() in sitemap
+    assert quiet.get_absolute_url() not in sitemap
