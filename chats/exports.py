@@ -9,6 +9,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 
 from chats.models import Chat
+from chats.robots import noindex_header
 from chats.services.transcripts import transcript_csv_chunks, transcript_markdown
 
 
@@ -21,11 +22,11 @@ def chat_transcript_csv(request, slug: str):
     # Streamed: rows are written as the posts are read (see transcript_csv_chunks).
     response = StreamingHttpResponse(transcript_csv_chunks(chat), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{chat.slug}.csv"'
-    return response
+    return noindex_header(response, chat)
 
 
 def chat_transcript_md(request, slug: str):
     chat = _visible_chat(slug)
     response = HttpResponse(transcript_markdown(chat), content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{chat.slug}.md"'
-    return response
+    return noindex_header(response, chat)

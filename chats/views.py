@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from chats import chat_transcript as transcript
 from chats.charts import activity_chart
 from chats.models import Chat
+from chats.robots import noindex_header
 from chats.services import chat_stats
 from chats.search import SearchForm, run_search
 from chats.services.transcripts import transcript_document
@@ -110,7 +111,7 @@ def chat_transcript_json(request, slug: str):
     chat = get_object_or_404(Chat.objects.visible().select_related("series"), slug=slug)
     response = JsonResponse(transcript_document(chat), json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = f'inline; filename="{chat.slug}.json"'
-    return response
+    return noindex_header(response, chat)
 
 
 def search(request):

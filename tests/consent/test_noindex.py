@@ -91,3 +91,9 @@ def test_the_summary_of_a_noindex_chat_is_left_out_of_the_sitemap(client, quiet_
     sitemap = client.get("/sitemap.xml").content.decode()
     assert loud.get_absolute_url() in sitemap
     assert quiet.get_absolute_url() not in sitemap
+
+
+def test_downloads_of_a_noindex_chat_carry_the_robots_header(client, quiet_chat, open_chat):
+    for suffix in ("transcript.json", "transcript.csv", "transcript.md"):
+        assert client.get(f"/chats/{quiet_chat.slug}/{suffix}")["X-Robots-Tag"] == "noindex", suffix
+        assert "X-Robots-Tag" not in client.get(f"/chats/{open_chat.slug}/{suffix}"), suffix
