@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django_filters import rest_framework as filters
 
 from chats.models import Author, Chat, Link, Platform, Post, Question, Removal, Series, Study
+from hcsmca.api.visibility import attributed_posts, public_shares, reader_chats
 from summaries.models import Comment, Summary
 
 MAX_ID = 2**63 - 1
@@ -169,16 +170,10 @@ class AuthorFilter(filters.FilterSet):
         fields = []
 
     def in_series(self, queryset, name, value):
-        return queryset.filter(pk__in=self._attributed().filter(chat__series__hashtag=value).values("author_id"))
+        return queryset.filter(pk__in=attributed_posts().filter(chat__series__hashtag=value).values("author_id"))
 
     def in_chat(self, queryset, name, value):
-        return queryset.filter(pk__in=self._attributed().filter(chat__slug=value).values("author_id"))
-
-    @staticmethod
-    def _attributed():
-        from hcsmca.api.visibility import attributed_posts
-
-        return attributed_posts()
+        return queryset.filter(pk__in=attributed_posts().filter(chat__slug=value).values("author_id"))
 
 
 class LinkFilter(filters.FilterSet):
@@ -194,13 +189,13 @@ class LinkFilter(filters.FilterSet):
         fields = []
 
     def in_series(self, queryset, name, value):
-        return queryset.filter(pk__in=_shared_links().filter(post__chat__series__hashtag=value).values("link_id"))
+        return queryset.filter(pk__in=public_shares().filter(post__chat__series__hashtag=value).values("link_id"))
 
     def filter_is_study(self, queryset, name, value):
         return queryset.filter(study__isnull=value != "true")
 
     def in_chat(self, queryset, name, value):
-        return queryset.filter(pk__in=_shared_links().filter(post__chat__slug=value).values("link_id"))
+        return queryset.filter(pk__in=public_shares().filter(post__chat__slug=value).values("link_id"))
 
 
 class StudyFilter(filters.FilterSet):
@@ -214,17 +209,11 @@ class StudyFilter(filters.FilterSet):
         fields = []
 
     def in_series(self, queryset, name, value):
-        shared = _shared_links().filter(post__chat__series__hashtag=value)
+        shared = public_shares().filter(post__chat__series__hashtag=value)
         return queryset.filter(links__in=shared.values("link_id")).distinct()
 
     def in_chat(self, queryset, name, value):
-        return queryset.filter(links__in=_shared_links().filter(post__chat__slug=value).values("link_id")).distinct()
-
-
-def _shared_links():
-    from hcsmca.api.visibility import public_shares
-
-    return public_shares()
+        return queryset.filter(links__in=public_shares().filter(post__chat__slug=value).values("link_id")).distinct()
 
 
 class SummaryFilter(filters.FilterSet):
@@ -243,8 +232,6 @@ class SummaryFilter(filters.FilterSet):
 
     def filter_queryset(self, queryset):
         # A summary's chat counts only when readers may see it (as on its page).
-        from hcsmca.api.visibility import reader_chats
-
         queryset = super().filter_queryset(queryset)
         if self.form.cleaned_data.get("series") or self.form.cleaned_data.get("chat"):
             queryset = queryset.filter(chat__in=reader_chats())
