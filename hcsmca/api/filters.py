@@ -15,6 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date, parse_datetime
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 
 from chats.models import Author, Chat, Link, Platform, Post, Question, Removal, Series, Study
 from hcsmca.api.visibility import attributed_posts, public_shares, reader_chats
@@ -49,6 +50,10 @@ class UtcDateTimeField(forms.CharField):
             pass
         raise ValidationError("Enter an ISO 8601 date-time or date, e.g. 2019-01-16T18:00:00Z or 2019-01-16.",
                               code="invalid")
+
+
+# A date-time or a date: OpenAPI's date-time alone would make a date look invalid.
+MOMENT_SCHEMA = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]}
 
 
 class FromFilter(filters.Filter):
@@ -92,9 +97,13 @@ def text_filter(field_name: str, help_text: str, lookup_expr: str = "exact") -> 
 
 
 def with_date_range(filterset, field_name: str, what: str):
-    """Adds ``from`` and ``to`` (Python keywords, so not class attributes)."""
-    filterset.base_filters["from"] = FromFilter(field_name=field_name, help_text=f"{what} at or after this. {TIME_HELP}")
-    filterset.base_filters["to"] = ToFilter(field_name=field_name, help_text=f"{what} at or before this. {TIME_HELP}")
+    """Adds ``from`` and ``to`` (Python keywords, so not class attributes),
+    each documented as a date-time or a date, with its own description."""
+    for name, filter_class, where in (("from", FromFilter, "at or after"), ("to", ToFilter, "at or before")):
+        help_text = f"{what} {where} this. {TIME_HELP}"
+        date_filter = filter_class(field_name=field_name, help_text=help_text)
+        extend_schema_field({**MOMENT_SCHEMA, "description": help_text})(date_filter)
+        filterset.base_filters[name] = date_filter
     return filterset
 
 
