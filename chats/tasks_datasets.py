@@ -6,7 +6,7 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from chats.services.bundles import FULL, bundle_build, bundles_stale
+from chats.services.bundles import FULL, bundle_build, bundles_prune_files, bundles_stale
 
 logger = logging.getLogger(__name__)
 
@@ -29,10 +29,14 @@ def build_bundle(self, chat_id: int | None = None, series_id: int | None = None,
 def rebuild_stale_bundles() -> int:
     """Beat, every 5 minutes: a build for every bundle missing or older than
     its data (an import, an edit, a redaction bumps the chats' versions), and
-    for bundles of chats no longer public (their build deletes them)."""
+    for bundles of chats no longer public (their build deletes them); and
+    deletes files no bundle points at."""
     jobs = bundles_stale()
     for job in jobs:
         build_bundle.delay(chat_id=job.chat_id, series_id=job.series_id, variant=job.variant)
     if jobs:
         logger.info("enqueued %s bundle builds", len(jobs))
+    pruned = bundles_prune_files()
+    if pruned:
+        logger.info("deleted %s bundle files no bundle points at", pruned)
     return len(jobs)

@@ -1011,3 +1011,34 @@ def bundle_downloads(chat: Chat) -> list[dict]:
                 "sha256": bundle.sha256,
             })
     return downloads
+
+
+# A file younger than this may be a build's that has not committed yet.
+ORPHAN_AGE_SECONDS = 3600
+
+
+def bundles_prune_files() -> int:
+    """Delete files under ``bundles/`` that no bundle points at and that
+    are older than an hour: left by a build whose transaction failed after
+    its file was saved. Returns how many were deleted."""
+    from datetime import timedelta
+
+    try:
+        _, files = default_storage.listdir("bundles")
+    except FileNotFoundError:
+        return 0
+    referenced = set(DatasetBundle.objects.exclude(file="").values_list("file", flat=True))
+    cutoff = timezone.now() - timedelta(seconds=ORPHAN_AGE_SECONDS)
+    deleted = 0
+    for filename in sorted(files):
+        name = f"bundles/{filename}"
+        if name in referenced:
+            continue
+        try:
+            if default_storage.get_modified_time(name) >= cutoff:
+                continue
+        except (OSError, NotImplementedError):
+            continue
+        _delete_file(name)
+        deleted += 1
+    return deleted

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from chats.models import Chat
 from chats.services import citations
 from chats.services.bundles import bundle_downloads
 
@@ -36,7 +37,9 @@ def data_and_citation(chat=None, summary=None) -> dict:
     today = timezone.localdate()
     data = {"chat": chat, "today": today}
     if chat is not None:
-        downloads = bundle_downloads(chat)
+        # A scheduled chat has no data yet (bundles are built once archived).
+        data["archived"] = chat.status == Chat.Status.ARCHIVED
+        downloads = bundle_downloads(chat) if data["archived"] else []
         for download in downloads:
             download["built"] = parse_datetime(download["built_at"]) if download["built_at"] else None
         data.update(

@@ -106,3 +106,30 @@ def test_a_failed_rebuild_keeps_serving_the_bundle_it_had(demo_chat, monkeypatch
     assert (row.status, row.file.name, row.sha256) == (DatasetBundle.Status.READY, built.file.name, built.sha256)
     assert "boom" in row.error
     assert default_storage.exists(row.file.name)
+
+
+def test_files_no_bundle_points_at_are_pruned_once_old(demo_chat):
+    import os
+    import time
+
+    from django.core.files.base import ContentFile
+
+    from chats.services.bundles import bundles_prune_files
+
+    kept = bundle_build(chat_id=demo_chat.pk, variant=FULL)
+    old_orphan = default_storage.save("bundles/left-by-a-failed-build.zip", ContentFile(b"PK"))
+    young_orphan = default_storage.save("bundles/being-built.zip", ContentFile(b"PK"))
+    two_hours_ago = time.time() - 7200
+    for name in (old_orphan, kept.file.name):
+        os.utime(default_storage.path(name), (two_hours_ago, two_hours_ago))
+
+    assert bundles_prune_files() == 1
+    assert not default_storage.exists(old_orphan)
+    assert default_storage.exists(young_orphan) and default_storage.exists(kept.file.name)
+
+
+def test_a_scheduled_chat_page_cites_but_offers_no_data(client, demo_chat):
+    Chat.objects.filter(pk=demo_chat.pk).update(status=Chat.Status.SCHEDULED)
+    html = client.get("/chats/hcsmca-116/").content.decode()
+    assert "Cite this chat" in html and "being prepared" not in html and 'id="data-heading"' not in html
+    assert bundle_build(chat_id=demo_chat.pk, variant=FULL) is None
