@@ -185,15 +185,17 @@ def scope_of(*, chat_id: int | None = None, series_id: int | None = None) -> Sco
 def source_version(scope: Scope) -> str:
     """What the bundle is built from: each chat's content version (bumped by
     every change, redactions included), the bundle format and the site URL
-    (the README and CITATION.cff carry it)."""
-    site = hashlib.sha256(site_url().encode()).hexdigest()[:8]
+    (the README and CITATION.cff carry it) and the series' hashtag, name and
+    timezone (the README's title and times; a series edit bumps no chat)."""
+    series = scope.series
+    site = hashlib.sha256(f"{site_url()}|{series.hashtag}|{series.name}|{series.timezone}".encode()).hexdigest()[:8]
     if scope.chat is not None:
         chat = scope.chat
         return (f"chat {chat.pk} v{chat.content_version} "
                 f"{int(chat.content_changed_at.timestamp() * 1_000_000)} f{BUNDLE_FORMAT} s{site}")
     parts = ",".join(f"{chat.pk}.{chat.content_version}.{int(chat.content_changed_at.timestamp() * 1_000_000)}"
                      for chat in scope.chats)
-    digest = hashlib.sha256(f"{scope.series.hashtag}|{scope.series.name}|{parts}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(parts.encode()).hexdigest()[:32]
     return f"series {scope.series.pk} n{len(scope.chats)} {digest} f{BUNDLE_FORMAT} s{site}"
 
 

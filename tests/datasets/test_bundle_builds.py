@@ -133,3 +133,15 @@ def test_a_scheduled_chat_page_cites_but_offers_no_data(client, demo_chat):
     html = client.get("/chats/hcsmca-116/").content.decode()
     assert "Cite this chat" in html and "being prepared" not in html and 'id="data-heading"' not in html
     assert bundle_build(chat_id=demo_chat.pk, variant=FULL) is None
+
+
+def test_renaming_the_series_makes_its_bundles_stale(demo_chat):
+    for job in jobs_for(demo_chat):
+        bundle_build(chat_id=job.chat_id, series_id=job.series_id, variant=job.variant)
+    demo_chat.series.name = "Health Care Social Media Canada"
+    demo_chat.series.save()
+    assert len(jobs_for(demo_chat)) == 4
+    row = bundle_build(chat_id=demo_chat.pk, variant=FULL)
+    from tests.datasets.helpers import read_bundle
+
+    assert "- Series: #hcsmca (Health Care Social Media Canada)" in read_bundle(row)["README.md"].decode()
