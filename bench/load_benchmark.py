@@ -378,6 +378,7 @@ class Step:
     load_before: str = ""
     load_after: str = ""
     baseline: dict[str, float] = field(default_factory=dict)
+    after: dict[str, float] = field(default_factory=dict)
     served: dict[str, list[float]] = field(default_factory=dict)
 
 
@@ -425,6 +426,10 @@ def run_step(args, *, users: int, index: int, server: Gunicorn, worker: Worker, 
         step.span = max(r[0] + r[4] / 1000 for r in step.requests) - min(r[0] for r in step.requests)
     step.outcomes = [json.loads(line) for line in Path(plan["outcomes"]).read_text().splitlines() if line.strip()]
     check(step, name=name, plan=plan, server_log=server.log, worker_log=worker.log, timeout=args.import_timeout)
+    # The same one-at-a-time latencies now that the upload is in (the archive
+    # six times larger with the default sizes): what a page costs at this size
+    # without the load, next to what it cost under it.
+    step.after = alone(server.base, base_plan)
     return step
 
 
@@ -534,14 +539,16 @@ def endpoint_table(step: Step) -> str:
                      ms(percentile(latencies, 95)), ms(percentile(latencies, 99)),
                      ms(percentile(served[key], 50)) if served.get(key) else "",
                      ms(baseline[key]) if key in baseline else "",
+                     ms(step.after[key]) if key in step.after else "",
                      f"{len(errors)}" + (f" ({five} 5xx)" if five else "")])
     everything = [r[4] / 1000 for r in step.requests]
     errors = sum(1 for r in step.requests if not (200 <= r[3] < 400))
     rows.append(["**all**", f"{len(step.requests):,}", f"{len(step.requests) / span:.1f}", ms(percentile(everything, 50)),
                  ms(percentile(everything, 95)), ms(percentile(everything, 99)),
-                 ms(percentile([t for times in served.values() for t in times], 50)) if served else "", "", str(errors)])
-    return markdown_table(["endpoint", "requests", "req/s", "p50", "p95", "p99", "server p50", "alone p50", "errors"],
-                          rows)
+                 ms(percentile([t for times in served.values() for t in times], 50)) if served else "", "", "",
+                 str(errors)])
+    return markdown_table(["endpoint", "requests", "req/s", "p50", "p95", "p99", "server p50", "alone before",
+                           "alone after", "errors"], rows)
 
 
 def step_report(step: Step, args) -> str:
@@ -653,8 +660,9 @@ def main() -> None:
               f"archive of {args.chats} generated chats of 1,000 posts and the demo chat; upload of "
               f"{args.import_posts:,} posts; readers wait {args.reader_wait[0]:g}-{args.reader_wait[1]:g} s "
               "between pages.", ""]
-    report.append("Each count of users on a fresh archive and fresh servers. \"alone p50\": the endpoint's median "
-                  "latency one request at a time just before the load (one URL of each, warm, 5 requests); "
+    report.append("Each count of users on a fresh archive and fresh servers. \"alone before\": the endpoint's median "
+                  "latency one request at a time just before the load (one URL of each, warm, 5 requests), and "
+                  "\"alone after\" the same once the upload is imported and the load is over; "
                   "\"server p50\": gunicorn's own time for the request (from its access log), so the rest of the "
                   "client's latency is the wait for a free worker.\n")
     report += [step_report(step, args) for step in steps]
