@@ -86,10 +86,12 @@ def ids_in(path: Path) -> set[str]:
 
 
 def import_lock_held(import_id: int) -> bool:
-    """Whether any session holds the import's advisory lock (import_run's)."""
+    """Whether any session holds the import's advisory lock (import_run's).
+    pg_locks lists the whole server's locks: other databases' imports too."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s AND granted",
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = "
+            "current_database() AND l.locktype = 'advisory' AND l.classid = %s AND l.objid = %s AND l.granted",
             [_IMPORT_LOCK_CLASS, import_id])
         return cursor.fetchone()[0] > 0
 
