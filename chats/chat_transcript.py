@@ -325,7 +325,7 @@ def _attach_retweeters(chat: Chat, posts: list[Post]) -> None:
             Post.objects.filter(chat=chat, repost_of_id__in=[post.pk for post in posts])
             .select_related("author")
             .only("repost_of_id", "created_at", "external_id", "author__platform", "author__handle",
-                  "author__display_name")
+                  "author__display_name", "author__redacted_at")
             .order_by("created_at", "external_id")
         )
         for retweet in retweets:

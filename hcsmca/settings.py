@@ -161,6 +161,10 @@ if not STATIC_MANIFEST_BUILT:
 # Largest transcript a moderator may upload through the admin.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The archive's public address (https://archive.example.org): citations,
+# dataset bundles and CITATION.cff carry it. Not taken from requests: the
+# chat page is cached whole and must not show one visitor's Host to another.
+SITE_URL = os.environ.get("HCSMCA_SITE_URL", "").rstrip("/")
 HCSMCA_MAX_UPLOAD_BYTES = int(os.environ.get("HCSMCA_MAX_UPLOAD_BYTES", str(500 * 1024 * 1024)))
 # A .gz or .zip transcript is decompressed while it is read; these stop a
 # "zip bomb" after bounded work. 4 GiB is several times the largest upload's

@@ -54,6 +54,7 @@ def _deploy_check(**overrides: str) -> subprocess.CompletedProcess:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_BEHIND_HTTPS_PROXY": "1",
         "DJANGO_ALLOWED_HOSTS": "archive.example.org",
+        "HCSMCA_SITE_URL": "https://archive.example.org",
         **overrides,
     })
     return subprocess.run(
@@ -72,6 +73,12 @@ def test_the_deployment_checklist_catches_a_site_not_behind_https():
     result = _deploy_check(DJANGO_BEHIND_HTTPS_PROXY="0")
     assert result.returncode != 0
     assert "security.W004" in result.stderr + result.stdout  # SECURE_HSTS_SECONDS
+
+
+def test_the_deployment_checklist_wants_the_sites_address():
+    result = _deploy_check(HCSMCA_SITE_URL="")
+    assert result.returncode != 0
+    assert "hcsmca.W001" in result.stderr + result.stdout
 
 
 def test_production_cookies_are_secure():

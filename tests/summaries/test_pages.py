@@ -175,7 +175,7 @@ def test_summary_page_query_count_is_constant(client, chat, author, n, django_as
     middle = _make_full_summaries(chat, author, n)
     # the summary (author, chat and series joined), tags, studies, links,
     # questions, previous, next, the comment thread
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):  # 8 + the chat's dataset bundles (Data section)
         html = html_of(client.get(middle.get_absolute_url()))
     assert html.count('class="question-label"') == 0  # badges carry two classes
     assert html.count("badge question-label") == n

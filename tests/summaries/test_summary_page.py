@@ -115,5 +115,5 @@ def test_summary_page_query_count(client, summary, django_assert_num_queries):
     # the summary (author and chat joined), its tags, featured studies and
     # links, the chat's questions, the previous and the next of the series,
     # and its comments (the whole thread in one)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):  # 8 + the chat's dataset bundles (Data section)
         assert client.get(summary.get_absolute_url()).status_code == 200

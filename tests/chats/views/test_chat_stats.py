@@ -282,8 +282,9 @@ def test_chat_page_query_count_does_not_grow_with_posts(client, chat, n_posts, d
 
     # Cold cache: the chat, its questions, the counts per question, hosts,
     # tags, the page's posts and their retweeters, then the counts per
-    # minute, the top participants and the resources (chats.chat_transcript).
-    with django_assert_max_num_queries(10):
+    # minute, the top participants and the resources (chats.chat_transcript),
+    # and the dataset bundles of the Data section.
+    with django_assert_max_num_queries(11):
         response = client.get("/chats/hcsmca-116/")
 
     html = html_of(response)

@@ -339,8 +339,9 @@ def test_query_count_is_the_same_for_10_and_2000_posts(client, order):
     assert small == large
     # The chat; the questions, items per question, hosts, tags; the page's
     # posts, their retweeters (by question only) and the posts they answer
-    # that are elsewhere; per minute, top participants, resources.
-    assert large == (11 if order == "question" else 10)
+    # that are elsewhere; per minute, top participants, resources; the
+    # chat's dataset bundles (the Data section).
+    assert large == (12 if order == "question" else 11)
     assert len(post_ids(large_html)) == 500 and "Page 1 of" in large_html
     assert 'href="/chats/hcsmca-100/?order=time&amp;page=1#post-' in large_html  # the reply to another chat
     # Warm: the chat only (the rest comes from the cache).
