@@ -10,6 +10,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
 from chats.models import Chat, DatasetBundle, Series
+from chats.robots import noindex_header
 from chats.services.bundles import bundle_downloads, download_name, ready_bundles, series_bundle_scope_exists
 
 PREPARING = "This dataset is being prepared. Please try again in a few minutes.\n"
@@ -18,7 +19,8 @@ PREPARING = "This dataset is being prepared. Please try again in a few minutes.\
 def chat_dataset(request, slug: str, variant: str):
     # Hidden or scheduled chats have no public bundle: 404 like their page.
     chat = get_object_or_404(Chat.objects.archived(), slug=slug)
-    return _serve(request, ready_bundles(chat=chat).get(variant), download_name(chat.slug, variant))
+    return noindex_header(_serve(request, ready_bundles(chat=chat).get(variant), download_name(chat.slug, variant)),
+                          chat)
 
 
 def series_dataset(request, hashtag: str, variant: str):
