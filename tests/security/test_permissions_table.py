@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.utils import timezone
 
-from chats.models import Chat, Import
+from chats.models import Chat, Import, RemovalRequest
 from summaries.models import Summary
 from tests.factories import ChatFactory, PostFactory, SummaryFactory
 
@@ -77,6 +77,28 @@ TABLE = [
     # Users and groups are the superuser's alone.
     ("user list", "get", "/admin/auth/user/", None, by_role(302, 302, 403, 403, 403, 200)),
     ("group list", "get", "/admin/auth/group/", None, by_role(302, 302, 403, 403, 403, 200)),
+    # Consent and takedown: anyone may ask; only moderators see requests and redact.
+    ("removal request form", "get", "/removal/", None, everyone(200)),
+    ("removal requests in the admin", "get", "/admin/chats/removalrequest/", None, MODERATORS_ONLY_ADMIN),
+    ("a removal request", "get", "/admin/chats/removalrequest/{request_pk}/change/", None, MODERATORS_ONLY_ADMIN),
+    ("redact confirmation of a request", "get", "/admin/chats/removalrequest/{request_pk}/redact/{public_author_pk}/",
+     None, MODERATORS_ONLY_ADMIN),
+    ("reject a request", "get", "/admin/chats/removalrequest/{request_pk}/reject/", None, MODERATORS_ONLY_ADMIN),
+    ("redaction log", "get", "/admin/chats/redaction/", None, MODERATORS_ONLY_ADMIN),
+    # The log is written by the redaction services only.
+    ("redaction log: add by hand", "get", "/admin/chats/redaction/add/", None, by_role(302, 302, 403, 403, 403, 403)),
+    ("redact an author (search)", "get", "/admin/chats/redaction/redact/", None, MODERATORS_ONLY_ADMIN),
+    ("deletion list upload", "get", "/admin/chats/redaction/deletion-list/", None, MODERATORS_ONLY_ADMIN),
+    ("dataset bundles in the admin", "get", "/admin/chats/datasetbundle/", None, MODERATORS_ONLY_ADMIN),
+    # Open data: the API and the bundles show what the pages show, to everyone alike.
+    ("API: chats", "get", "/api/v1/chats/", None, everyone(200)),
+    ("API: OpenAPI document", "get", "/api/v1/openapi.json", None, everyone(200)),
+    ("API: a hidden chat", "get", "/api/v1/chats/{hidden_pk}/", None, everyone(404)),
+    ("API: a hidden chat's posts", "get", "/api/v1/posts/{hidden_post_pk}/", None, everyone(404)),
+    ("API: writing", "post", "/api/v1/chats/", {"slug": "new"}, everyone(405)),
+    ("hidden chat dataset", "get", "/chats/{hidden}/dataset.zip", None, everyone(404)),
+    ("hidden chat pseudonymised dataset", "get", "/chats/{hidden}/dataset-pseudonymised.zip", None, everyone(404)),
+    ("hidden chat dataset list", "get", "/chats/{hidden}/datasets.json", None, everyone(404)),
     # Linkback endpoints are for other sites' POSTs only.
     ("webmention by GET", "get", "/webmention/", None, everyone(405)),
     ("xmlrpc by GET", "get", "/xmlrpc/", None, everyone(405)),
@@ -97,7 +119,10 @@ def world(default_series_hcsmca):
     scheduled = SummaryFactory(chat=public, status=Summary.Status.SCHEDULED,
                                published_at=timezone.now() + timedelta(days=3))
     row = Import.objects.create(original_name="chat.jsonl", status=Import.Status.SUCCEEDED)
+    request = RemovalRequest.objects.create(
+        platform=public_post.author.platform, handle=public_post.author.handle, email="someone@example.org")
     return {
+        "request_pk": request.pk, "public_author_pk": public_post.author.pk, "hidden_post_pk": hidden_post.pk,
         "public": public.slug, "hidden": hidden.slug, "public_pk": public.pk, "hidden_pk": hidden.pk,
         "published_url": published.get_absolute_url(), "draft_url": draft.get_absolute_url(),
         "scheduled_url": scheduled.get_absolute_url(), "draft_pk": draft.pk, "import_pk": row.pk,
