@@ -119,6 +119,7 @@ def own_broker(tmp_path):
     try:
         yield broker
     finally:
+        broker.close()
         server.stop()
 
 
