@@ -419,8 +419,11 @@ def run_step(args, *, users: int, index: int, server: Gunicorn, worker: Worker, 
         try:
             locust.wait(timeout=args.duration + 120)
         except subprocess.TimeoutExpired:
-            locust.kill()
-            locust.wait()
+            pass
+        finally:
+            if locust.poll() is None:
+                locust.kill()
+                locust.wait()
     step.sampled = sampler.finish()
     step.load_after = load_average()
     step.served = served_times(server.log, log_offset)
