@@ -7,12 +7,17 @@ from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError, connection
 
-from chats.services.imports import import_fail, import_run
+from chats.services.imports import import_fail, import_run, import_unfinished
 
 logger = logging.getLogger(__name__)
 
 RETRY_BACKOFF_SECONDS = 5
 RETRY_BACKOFF_MAX_SECONDS = 120
+# An import whose lock another session holds: a worker running it (a task
+# delivered twice), or the session of a killed pool process, which PostgreSQL
+# ends only once its current statement is done. Look again until it is free.
+LOCKED_RETRY_SECONDS = 30
+LOCKED_MAX_RETRIES = 40
 
 
 @shared_task(bind=True, name="chats.import_transcript", max_retries=5)
@@ -31,6 +36,12 @@ def import_transcript(self, import_id: int) -> None:
             RETRY_BACKOFF_SECONDS, self.request.retries, RETRY_BACKOFF_MAX_SECONDS, full_jitter=True)
         raise self.retry(exc=exc, countdown=countdown)
     if outcome is None:
+        if import_unfinished(import_id=import_id):
+            # Locked by another session: without another look the row could
+            # say "running" for ever (its session died mid-statement).
+            logger.info("import %s is locked by another session; looking again in %ss", import_id,
+                        LOCKED_RETRY_SECONDS)
+            raise self.retry(countdown=LOCKED_RETRY_SECONDS, max_retries=LOCKED_MAX_RETRIES)
         logger.info("import %s is gone or already finished; nothing to do", import_id)
     else:
         logger.info("import %s %s: %s", import_id, outcome.status, outcome.as_contract())

@@ -71,8 +71,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hcsmca.security.ContentSecurityPolicyMiddleware",
-    # The old blog's ?p=<id> links and permalinks (last: it acts on 404s).
+    # The old blog's ?p=<id> links and permalinks (it acts on 404s).
     "summaries.legacy.LegacyLinksMiddleware",
+    # A database out of reach answers 503, not 500 (its process_exception runs first: last here).
+    "hcsmca.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "hcsmca.urls"

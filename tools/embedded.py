@@ -64,7 +64,7 @@ class EmbeddedServer:
             return
         _log(f"stopping {self.name}")
         if self.stop_command:
-            subprocess.run(self.stop_command, check=False, user=self.run_as, capture_output=True, timeout=60)
+            subprocess.run(self.stop_command, check=False, capture_output=True, timeout=60, **_as_user(self.run_as))
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -74,6 +74,17 @@ class EmbeddedServer:
 
 
 # --- PostgreSQL -------------------------------------------------------------
+
+def _as_user(run_as: str | None) -> dict:
+    """subprocess arguments that run a command as the system user ``run_as``
+    with that user's own group only: with ``user=`` alone it would keep
+    root's group and supplementary groups."""
+    if run_as is None:
+        return {}
+    import pwd
+
+    return {"user": run_as, "group": pwd.getpwnam(run_as).pw_gid, "extra_groups": []}
+
 
 def _postgres_bin() -> Path:
     # Found without importing the package, whose import has side effects
@@ -133,7 +144,7 @@ def start_postgres(var_dir: Path = VAR_DIR, port: int = POSTGRES_PORT) -> Embedd
         subprocess.run(
             [str(bin_dir / "initdb"), "-D", str(data_dir), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
              "--locale=C.UTF-8"],
-            check=True, user=run_as, capture_output=True,
+            check=True, capture_output=True, **_as_user(run_as),
         )
     _log(f"starting PostgreSQL on 127.0.0.1:{port}")
     log_file = data_dir / "server.log"
@@ -141,7 +152,7 @@ def start_postgres(var_dir: Path = VAR_DIR, port: int = POSTGRES_PORT) -> Embedd
     options = f"-h 127.0.0.1 -p {port} -k {data_dir}"
     result = subprocess.run(
         [str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-o", options, "-l", str(log_file), "-w", "-t", "60", "start"],
-        user=run_as, capture_output=True, text=True,
+        capture_output=True, text=True, **_as_user(run_as),
     )
     if result.returncode != 0:
         tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else result.stderr

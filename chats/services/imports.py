@@ -202,6 +202,11 @@ def _import_run_locked(*, import_id: int, progress: ProgressCallback | None) -> 
     return outcome
 
 
+def import_unfinished(*, import_id: int) -> bool:
+    """Whether the import ``import_id`` still waits to be run or to finish."""
+    return Import.objects.filter(pk=import_id, status__in=[Import.Status.QUEUED, Import.Status.RUNNING]).exists()
+
+
 def import_fail(*, import_id: int, message: str, running_too: bool = False) -> None:
     """Fail an import that will never finish, with ``message`` as its one
     error: a queued one whose task could not be sent, or (``running_too``) one

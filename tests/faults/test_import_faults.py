@@ -195,3 +195,36 @@ def test_a_file_that_cannot_be_parsed_is_not_retried(tmp_path, retries_of_import
     assert row.status == Import.Status.FAILED
     assert row.errors and row.started_at is not None
     assert Post.objects.count() == 0
+
+
+# --- a lock left by a dying session ------------------------------------------------
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", "progress"])
+def test_a_task_that_finds_its_import_locked_looks_again_and_finishes_it(tmp_path, retries_of_import, monkeypatch):
+    """A killed pool process's session can hold the import's lock until its
+    statement ends; the redelivered task must not give up and leave the row
+    "running" for ever. Another connection holds the lock here."""
+    from chats.services.imports import _IMPORT_LOCK_CLASS
+
+    path = many_posts(tmp_path / "chat.jsonl", 20)
+    row = Import.objects.create(source_paths=[str(path)], original_name=path.name)
+    monkeypatch.setattr("chats.tasks.LOCKED_MAX_RETRIES", 2)
+    holder = connections.create_connection("default")
+    holder.connect()
+    holder.set_autocommit(True)
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_IMPORT_LOCK_CLASS, row.pk])
+
+        locked = import_transcript.apply(args=[row.pk])  # eager: the retries run at once
+
+        assert locked.failed() and "MaxRetriesExceeded" in type(locked.result).__name__
+        assert len(retries_of_import) == 2
+        row.refresh_from_db()
+        assert row.status == Import.Status.QUEUED and Post.objects.count() == 0
+    finally:
+        holder.close()  # the dying session ends: its lock goes with it
+
+    assert import_transcript.apply(args=[row.pk]).successful()
+    row.refresh_from_db()
+    assert row.status == Import.Status.SUCCEEDED and Post.objects.count() == 20
