@@ -31,7 +31,6 @@ import io
 import json
 import logging
 import os
-import re
 import tempfile
 import zipfile
 from collections import Counter
@@ -44,9 +43,10 @@ from django.db import connection, transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 
-from chats.models import Chat, DatasetBundle, Link, Post, Question, Redaction, Removal, Series
+from chats.models import Chat, DatasetBundle, Link, Post, Question, Removal, Series
 from chats.services.citations import absolute_url, apa, chat_citation, chat_title, local_date, site_url
 from chats.services.pseudonyms import Pseudonymiser
+from chats.services.redactions import redaction_scrubber
 from chats.services.transcripts import iso_utc, neutralise_cell
 
 logger = logging.getLogger(__name__)
@@ -314,76 +314,33 @@ class Counts:
 
 
 class Scrubber:
-    """Takes redacted people out of what other people's posts say about
-    them: ``@handle`` (and the bare handle in original records) becomes
-    ``@[removed]``, their account id in original records goes. The
-    redaction service already scrubs the database (chats.services.redactions);
-    this keeps a bundle clean of a mention it missed (a capture imported
-    before the scrub was in place, a handle spelled with other case)."""
+    """The redaction service's scrubber (chats.redaction_scrub), one per
+    platform, applied again as the bundle is written: the database is
+    already scrubbed (chats.services.redactions); this keeps a bundle clean
+    of a mention the database may still hold (a capture imported before the
+    scrub existed)."""
 
-    REMOVED = "[removed]"
-
-    def __init__(self, people: list[tuple[str, str, str]]):
-        by_platform: dict[str, tuple[set[str], set[str]]] = {}
-        for platform, handle, platform_id in people:
-            handles, ids = by_platform.setdefault(platform, (set(), set()))
-            if handle:
-                handles.add(handle.lstrip("@"))
-            if platform_id:
-                ids.add(str(platform_id))
-        self.patterns: dict[str, tuple[re.Pattern | None, set[str]]] = {}
-        self.handles = {platform: {handle.lower() for handle in handles}
-                        for platform, (handles, _) in by_platform.items()}
-        for platform, (handles, ids) in by_platform.items():
-            alternatives = "|".join(sorted((re.escape(handle) for handle in handles), key=len, reverse=True))
-            pattern = re.compile(rf"(?<![\w.@-])(@?)(?:{alternatives})(?![\w.@-]*\w)", re.IGNORECASE) \
-                if alternatives else None
-            self.patterns[platform] = (pattern, ids)
-
-    PERSON_KEYS = ("screen_name", "username", "acct", "handle")
-
-    def _is_redacted_person(self, platform: str, value: dict) -> bool:
-        pattern, ids = self.patterns[platform]
-        handles = self.handles.get(platform, set())
-        for key in self.PERSON_KEYS:
-            item = value.get(key)
-            if isinstance(item, str) and item.lstrip("@").lower() in handles:
-                return True
-        if any(key in value for key in (*self.PERSON_KEYS, "name", "display_name")):
-            return any(str(value.get(key)) in ids for key in ("id_str", "id", "did") if value.get(key) is not None)
-        return False
+    def __init__(self):
+        self._by_platform: dict = {}
 
     @classmethod
     def from_redactions(cls) -> Scrubber:
-        rows = Redaction.objects.filter(kind=Redaction.Kind.AUTHOR).values_list(
-            "platform", "handle", "author__platform_id")
-        return cls([(platform, handle or "", platform_id or "") for platform, handle, platform_id in rows])
+        return cls()
+
+    def _for(self, platform: str):
+        if platform not in self._by_platform:
+            self._by_platform[platform] = redaction_scrubber(platform)
+        return self._by_platform[platform]
 
     def text(self, platform: str, text: str) -> str:
-        pattern, _ = self.patterns.get(platform, (None, set()))
-        if not text or pattern is None:
-            return text
-        return pattern.sub(lambda match: match.group(1) + self.REMOVED, text)
+        return self._for(platform).text(text)
+
+    def mentions(self, platform: str, mentions) -> list[str]:
+        return self._for(platform).mentions(mentions)
 
     def record(self, platform: str, value):
-        """An original record with the redacted people's handles and ids out."""
-        if platform not in self.patterns:
-            return value
-        _, ids = self.patterns[platform]
-        if isinstance(value, dict):
-            if self._is_redacted_person(platform, value):
-                # A profile embedded in someone else's record (the user of a
-                # retweeted or quoted status, a v2 "includes" user): its
-                # name, avatar and description go with the handle.
-                return self.REMOVED
-            return {key: self.record(platform, item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [self.record(platform, item) for item in value]
-        if isinstance(value, str):
-            return self.REMOVED if value in ids else self.text(platform, value)
-        if isinstance(value, int) and not isinstance(value, bool) and str(value) in ids:
-            return None
-        return value
+        """An original record with the redacted people's accounts, posts and mentions out."""
+        return self._for(platform).record(value)
 
 
 def _number_people(scope: Scope, scrub: Scrubber) -> Pseudonymiser:
@@ -436,7 +393,7 @@ def _post_record(post: Post, variant: str, names: Pseudonymiser | None, scrub: S
         "thread_root": post.thread_root_external_id,
         "urls": [] if removed else list(post.urls),
         "hashtags": [] if removed else list(post.hashtags),
-        "mentions": [] if removed else [scrub.text(post.platform, handle) for handle in post.mentions],
+        "mentions": [] if removed else scrub.mentions(post.platform, post.mentions),
         "media": [] if removed else list(post.media),
         "metrics": dict(sorted((post.metrics or {}).items())),
         "truncated": post.truncated,

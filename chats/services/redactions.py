@@ -73,6 +73,7 @@ def author_redact(*, author_id: int, reason: str, performed_by=None,
     author.hosted_chats.clear()
 
     redaction.save(update_fields=["post_count"])
+    _withdraw_bundles(chat_ids)
     if removal_request_id is not None:
         RemovalRequest.objects.filter(pk=removal_request_id).update(
             status=RemovalRequest.Status.REDACTED, author=author, handled_by=performed_by,
@@ -105,6 +106,7 @@ def posts_mark_deleted(*, platform: str, external_ids: Iterable[str], source_nam
     Question.objects.filter(asked_by__in=posts).update(text="")
     redaction.post_count = _blank(posts, reason=Removal.DELETED)
     redaction.save(update_fields=["post_count"])
+    _withdraw_bundles(chat_ids)
     chats_content_touch(chat_ids=chat_ids)
     return redaction
 
@@ -115,6 +117,20 @@ def redaction_scrubber(platform: str) -> Scrubber:
     handles = Redaction.objects.filter(kind=Redaction.Kind.AUTHOR, platform=platform).exclude(handle="")
     account_ids = Author.objects.filter(platform=platform, redacted_at__isnull=False)
     return Scrubber(handles.values_list("handle", flat=True), account_ids.values_list("platform_id", flat=True))
+
+
+def _withdraw_bundles(chat_ids: set[int | None]) -> None:
+    """Dataset bundles of the chats touched (and of their series) stop being
+    served at once, files and all: they hold what was just removed. The
+    beat task rebuilds them within minutes (chats.tasks_datasets)."""
+    # Imported here: the bundles read this module's scrubber.
+    from chats.services.bundles import bundles_delete
+
+    chat_ids = {chat_id for chat_id in chat_ids if chat_id is not None}
+    for chat_id in chat_ids:
+        bundles_delete(chat_id=chat_id)
+    for series_id in set(Chat.objects.filter(pk__in=chat_ids).values_list("series_id", flat=True)):
+        bundles_delete(series_id=series_id)
 
 
 def _tombstone(posts, *, reason: str, redaction: Redaction) -> None:

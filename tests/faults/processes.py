@@ -21,7 +21,7 @@ from pathlib import Path
 import redis
 
 from tests.integration.worker import ROOT, _wait_until_ready
-from tools.embedded import wait_for_port
+from tools.embedded import port_is_open, wait_for_port
 
 STOP_TIMEOUT = 20
 
@@ -47,7 +47,34 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class WorkerProcess:
+class ProcessGroup:
+    """A server started in a process group of its own (``start_new_session``),
+    logging to ``log_path``: ``stop()`` ends it and whatever it forked."""
+
+    process: subprocess.Popen | None = None
+    log_path: Path
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                pass
+        # Whatever is left of its group (a pool child), by the group's id.
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=STOP_TIMEOUT)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+class WorkerProcess(ProcessGroup):
     """``celery -A hcsmca worker`` on one queue, in a process group of its own.
 
     ``pool="prefork"`` (the default, as in production) runs the task in a
@@ -102,24 +129,6 @@ class WorkerProcess:
             time.sleep(0.05)  # until its parent has reaped it
         return children[0]
 
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                pass
-        # Whatever is left of its group (a pool child), by the group's id.
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(timeout=STOP_TIMEOUT)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
 
     def __enter__(self) -> WorkerProcess:
         return self.start()
@@ -188,6 +197,10 @@ class ThrowawayRedis:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=STOP_TIMEOUT)
+        # Until the port is free: a test may start it again on the same port.
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while port_is_open(self.port) and time.monotonic() < deadline:
+            time.sleep(0.1)
 
 
 class ThrowawayPostgres:
@@ -242,7 +255,7 @@ class ThrowawayPostgres:
             self.stop()
 
 
-class WebServer:
+class WebServer(ProcessGroup):
     """gunicorn serving hcsmca.wsgi (as in production), in a process group of its own."""
 
     def __init__(self, log_path: Path, *, env: dict[str, str], workers: int = 2):
@@ -267,20 +280,3 @@ class WebServer:
             raise
         return self
 
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(timeout=STOP_TIMEOUT)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")

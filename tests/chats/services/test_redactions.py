@@ -146,3 +146,23 @@ def test_posts_deleted_on_their_platform_stay_deleted(archived, small_chat_path)
     assert Post.objects.get(external_id=T2_ID).text == ""
     arrived = Post.objects.get(external_id=unknown)
     assert (arrived.removed, arrived.text) == ("deleted", "")
+
+
+def test_bundles_holding_removed_posts_stop_being_served_at_once(archived, django_capture_on_commit_callbacks):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from chats.models import DatasetBundle
+
+    chat = Chat.objects.get()
+    chat_bundle = DatasetBundle.objects.create(chat=chat, status=DatasetBundle.Status.READY)
+    chat_bundle.file.save("redaction-test-chat.zip", ContentFile(b"old words"))
+    series_bundle = DatasetBundle.objects.create(series=chat.series, status=DatasetBundle.Status.READY)
+    series_bundle.file.save("redaction-test-series.zip", ContentFile(b"old words"))
+    names = [chat_bundle.file.name, series_bundle.file.name]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        author_redact(author_id=author("dr_amir").pk, reason="asked")
+
+    assert not DatasetBundle.objects.exists()
+    assert not any(default_storage.exists(name) for name in names)
