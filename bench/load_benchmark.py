@@ -1,12 +1,15 @@
 """Benchmark: readers, commenters and a moderator at once, for a bounded time,
 against gunicorn and a real Celery worker on loopback.
 
-    .venv/bin/python bench/load_benchmark.py --users 10 20 --duration 180   # DATABASE_URL, REDIS_URL set
-    .venv/bin/python -m tools.with_services -- .venv/bin/python bench/load_benchmark.py
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/hcsmca_load REDIS_URL=redis://127.0.0.1:6379/9 \
+      .venv/bin/python bench/load_benchmark.py --users 10 20 40 80 --duration 150 --spawn-rate 4
 
-Needs locust (`pip install -e '.[bench]'`). Steps, in a database of its own
-(`<DATABASE_URL's name>_loadbench`, created, migrated and dropped unless
---keep):
+Needs locust (`make install-bench`: the `bench` extra). DATABASE_URL's
+database must exist (it is only connected to, to create the benchmark's).
+For each --users count, in a fresh database of its own (`<DATABASE_URL's
+name>_loadbench`, created, migrated and dropped; --keep keeps the last one)
+and with fresh servers, so that one count's upload and comments do not
+weigh on the next:
 
 1. the archive: --chats weekly chats of 1,000 posts made by
    bench/generate_chat.py and loaded with `manage.py import_transcript
@@ -17,8 +20,9 @@ Needs locust (`pip install -e '.[bench]'`). Steps, in a database of its own
    does; a Celery worker (`celery -A hcsmca worker --concurrency 2`, as
    docker-compose runs it) on a queue of this run's own, and gunicorn
    (`hcsmca.wsgi:application`, --workers sync workers, access log), with the
-   project's settings unchanged (DEBUG off);
-3. for each --users count, locust headless (bench/locustfile.py) for
+   project's settings unchanged (DEBUG off); each reader page is timed
+   alone (one URL of each, five requests);
+3. locust headless (bench/locustfile.py) for
    --duration seconds: one moderator who logs in to the admin and uploads a
    generated transcript of --import-posts posts through the import form, then
    polls its progress and works the comment queue; --commenters commenters
@@ -29,8 +33,10 @@ Needs locust (`pip install -e '.[bench]'`). Steps, in a database of its own
 4. afterwards it checks every comment that was answered with a redirect is
    in the database (by a unique marker in its text), that no request got a
    5xx, that the import succeeded with as many posts as the file has, and
-   that the server and worker logs have no traceback; and reports, per
-   endpoint, requests, requests per second, p50/p95/p99 and errors.
+   that the server and worker logs have no traceback; times each reader page
+   alone again (the archive now holds the upload); and reports, per
+   endpoint, requests, requests per second, p50/p95/p99, gunicorn's own
+   time (its access log) and errors.
 
 The report (Markdown) is printed and written to bench/results/load.md; each
 step's request log, outcomes, locust's CSVs and the gunicorn and worker logs
