@@ -208,6 +208,12 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        # The run's queue goes with its worker: what is left in it (a
+        # notification queued as the run ended) and kombu's binding key.
+        import redis
+        from django.conf import settings
+
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(QUEUE, f"_kombu.binding.{QUEUE}")
 
 
 def alone(base: str, plan: dict, *, times: int = 5) -> dict[str, float]:
