@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # axe-core, pinned in package-lock.json, for tests/browser/test_accessibility.py.
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: run test check install install-test install-check install-bench chromium java lock clean-var help
+.PHONY: run test check bench-load install install-test install-check install-bench chromium java lock clean-var help
 
 help:
 	@echo "make run    install and start the archive on http://127.0.0.1:8000/"
@@ -44,6 +44,12 @@ run: install
 
 test: install-test chromium java $(AXE)
 	$(BIN)/python -m tools.with_services -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The load benchmark (bench/load_benchmark.py, docs/benchmarks.md): needs
+# DATABASE_URL (an existing database; it works in <name>_loadbench) and REDIS_URL
+# (a Redis db of its own), e.g. make bench-load BENCH_ARGS="--users 10 20 --duration 60".
+bench-load: install-bench
+	$(BIN)/python bench/load_benchmark.py $(BENCH_ARGS)
 
 # Security scans: no high-severity bandit finding, no known vulnerability in a
 # pinned package (tools/check.py says when no vulnerability service answers).

@@ -9,7 +9,7 @@ from tests.browser.conftest import AXE_SCRIPT, admin_login, page, require_tool  
 from tests.browser.test_accessibility import AXE_TAGS, RUN_AXE, describe
 from tests.factories import AuthorFactory, PostFactory
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.browser]
 
 
 @pytest.fixture
