@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from chats.forms_consent import HONEYPOT, RemovalRequestForm
 from chats.services.removal_requests import RemovalRequestRefused, removal_request_create
+from hcsmca.client_ip import client_ip
 
 # The HTTP status of a refused form: the page is shown again with the reason.
 REFUSED_STATUS = {"rate_limited": 429, "unavailable": 503}
@@ -23,7 +24,7 @@ def removal_request(request):
             try:
                 removal_request_create(
                     platform=data["platform"], handle=data["handle"], email=data["email"], message=data["message"],
-                    ip=request.META.get("REMOTE_ADDR"), base_url=request.build_absolute_uri("/"),
+                    ip=client_ip(request), base_url=request.build_absolute_uri("/"),
                 )
             except RemovalRequestRefused as refusal:
                 form.add_error(None, refusal.message)

@@ -163,6 +163,9 @@ if not STATIC_MANIFEST_BUILT:
 # Largest transcript a moderator may upload through the admin.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# How many reverse proxies in front append to X-Forwarded-For: rate limits
+# then key on the client they saw, not on the proxy (hcsmca/client_ip.py).
+HCSMCA_TRUSTED_PROXIES = int(os.environ.get("HCSMCA_TRUSTED_PROXIES", "0"))
 # The archive's public address (https://archive.example.org): citations,
 # dataset bundles and CITATION.cff carry it. Not taken from requests: the
 # chat page is cached whole and must not show one visitor's Host to another.
@@ -289,9 +292,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "hcsmca.api.schema.ApiAutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["hcsmca.api.throttling.ReaderRateThrottle", "hcsmca.api.throttling.StaffRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "staff": "1200/minute"},
-    # Clients are told apart by REMOTE_ADDR, like the comment and linkback
-    # limits: a client-sent X-Forwarded-For must not pick its own bucket.
-    "NUM_PROXIES": 0,
+    # Clients are told apart like the comment and linkback limits
+    # (hcsmca/client_ip.py): by REMOTE_ADDR, or behind HCSMCA_TRUSTED_PROXIES
+    # proxies by the address the outermost one saw; a client-sent
+    # X-Forwarded-For never picks its own bucket.
+    "NUM_PROXIES": HCSMCA_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "hcsmca archive open data API",

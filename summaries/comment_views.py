@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from hcsmca.client_ip import client_ip
 from summaries.comment_forms import HONEYPOT, CommentForm
 from summaries.models import Comment, Summary
 from summaries.services.comments import (
@@ -62,7 +63,7 @@ def comments_section(request, summary: Summary):
                 comment = comment_submit(
                     summary=summary, body=data["body"], author_name=data.get("name", ""),
                     author_email=data.get("email", ""), author_url=data.get("website", ""),
-                    parent_id=data.get("parent"), user=request.user, ip=request.META.get("REMOTE_ADDR"),
+                    parent_id=data.get("parent"), user=request.user, ip=client_ip(request),
                     user_agent=request.headers.get("User-Agent", ""), subscribe=data["subscribe"],
                     base_url=request.build_absolute_uri("/"),
                 )

@@ -34,6 +34,7 @@ from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from hcsmca.client_ip import client_ip
 from summaries.models import Comment
 from summaries.services.comments import rate_limited
 from summaries.services.linkbacks import LinkbackRejected, linkback_check, linkback_exists
@@ -83,7 +84,7 @@ def _too_large(request: HttpRequest) -> bool:
 
 def _over_limit(request: HttpRequest) -> bool:
     limit, window = settings.LINKBACK_RATE_LIMIT
-    return rate_limited(scope="linkback", key=request.META.get("REMOTE_ADDR", ""), limit=limit, window=window)
+    return rate_limited(scope="linkback", key=client_ip(request), limit=limit, window=window)
 
 
 def _queue(*, summary_id: int, kind: str, source: str, blog_name: str = "") -> None:

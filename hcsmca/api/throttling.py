@@ -34,7 +34,7 @@ class FailOpenThrottle(SimpleRateThrottle):
 
 
 class ReaderRateThrottle(FailOpenThrottle):
-    """Everyone but staff, by client address (REMOTE_ADDR: NUM_PROXIES is 0)."""
+    """Everyone but staff, by client address (NUM_PROXIES = HCSMCA_TRUSTED_PROXIES, as hcsmca/client_ip.py)."""
 
     scope = "anon"
 
