@@ -111,7 +111,7 @@ class ChatAdmin(ChangesChatPages, admin.ModelAdmin):
         return [path("<int:object_id>/draft-summary/", draft, name="chats_chat_draft_summary"), *super().get_urls()]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("series").annotate(post_count=Count("posts"))
+        return super().get_queryset(request).select_related("series").with_counts()
 
     def chat_ids_of(self, obj) -> list[int]:
         return [obj.pk]

@@ -58,17 +58,13 @@ class ChatQuerySet(models.QuerySet):
         return self.visible().filter(status=Chat.Status.ARCHIVED)
 
     def with_counts(self) -> ChatQuerySet:
-        """Each chat with ``post_count`` and ``participant_count``. Correlated
-        subqueries rather than a JOIN ... GROUP BY: a page of 50 chats then
-        counts the posts of those 50 chats only (PostgreSQL evaluates them after
-        ORDER BY ... LIMIT), where the join grouped every post of every chat
-        before keeping 50 rows."""
-        posts = Post.objects.filter(chat=models.OuterRef("pk")).order_by().values("chat")
+        """Each chat with ``post_count`` and ``participant_count``, read from
+        ``ChatCounts`` (kept by triggers) in the same query: a page of 50
+        chats no longer counts 50 chats' posts on every request (the archive
+        took 1.2 s for 59 chats of 1,000 posts under load)."""
         return self.annotate(
-            post_count=Coalesce(models.Subquery(posts.annotate(n=models.Count("*")).values("n")), 0),
-            participant_count=Coalesce(
-                models.Subquery(posts.annotate(n=models.Count("author", distinct=True)).values("n")), 0
-            ),
+            post_count=Coalesce(models.F("counts__post_count"), 0),
+            participant_count=Coalesce(models.F("counts__participant_count"), 0),
         )
 
     def with_host_data(self) -> ChatQuerySet:
@@ -588,3 +584,21 @@ class DatasetBundle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_variant_display()} bundle of {self.chat or self.series}"
+
+
+class ChatCounts(models.Model):
+    """How many posts and participants a chat has: kept by PostgreSQL
+    triggers on chats_post (migration 0008), for every way posts are written
+    (imports, the admin, redactions, tests' factories), and read by
+    ``ChatQuerySet.with_counts``. A table of its own so that no Chat.save()
+    can write a stale count back. Not written by Django."""
+
+    chat = models.OneToOneField(Chat, primary_key=True, on_delete=models.CASCADE, related_name="counts")
+    post_count = models.PositiveIntegerField(default=0)
+    participant_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "chat counts"
+
+    def __str__(self) -> str:
+        return f"{self.chat_id}: {self.post_count} posts, {self.participant_count} participants"
