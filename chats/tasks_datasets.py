@@ -27,7 +27,7 @@ def build_bundle(self, chat_id: int | None = None, series_id: int | None = None,
 
 @shared_task(name="chats.rebuild_stale_bundles")
 def rebuild_stale_bundles() -> int:
-    """Beat, every 5 minutes: a build for every bundle missing or older than
+    """Beat, every minute: a build for every bundle missing or older than
     its data (an import, an edit, a redaction bumps the chats' versions), and
     for bundles of chats no longer public (their build deletes them); and
     deletes files no bundle points at."""

@@ -34,7 +34,7 @@ def series_dataset(request, hashtag: str, variant: str):
 def _serve(request, bundle: DatasetBundle | None, filename: str):
     if bundle is None:
         response = HttpResponse(PREPARING, status=404, content_type="text/plain; charset=utf-8")
-        response["Retry-After"] = "300"
+        response["Retry-After"] = "120"  # the beat queues a build every minute
         return response
     etag = f'"{bundle.sha256}"'
     not_modified = get_conditional_response(request, etag=etag)

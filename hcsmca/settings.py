@@ -207,7 +207,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CEL
 CELERY_BEAT_SCHEDULE = {
     "summaries-publish-due": {"task": "summaries.publish_due", "schedule": 60.0},
     # Dataset bundles older than their chat's or series' data (chats/tasks_datasets.py).
-    "chats-rebuild-stale-bundles": {"task": "chats.rebuild_stale_bundles", "schedule": 300.0},
+    "chats-rebuild-stale-bundles": {"task": "chats.rebuild_stale_bundles", "schedule": 60.0},
 }
 
 # Comments on summaries (summaries/services/comments.py). Plain settings, no

@@ -77,6 +77,8 @@ def main() -> int:
         if env.get("HCSMCA_LOAD_DEMO", "true").lower() not in {"0", "false", "no", "off"}:
             manage("load_demo", env=env)
         manage("ensure_moderator", env=env)
+        # The demo's downloads from the first page view (the beat would build them within a minute).
+        manage("build_bundles", env=env)
         if stopping:
             return 130
         children.append(start("Celery worker", [
