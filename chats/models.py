@@ -204,10 +204,6 @@ class Author(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("chats:participant", kwargs={"platform": self.platform, "handle": self.handle})
 
-    @property
-    def is_redacted(self) -> bool:
-        return self.redacted_at is not None
-
 
 class PostQuerySet(models.QuerySet):
     def in_time_order(self) -> PostQuerySet:
@@ -341,10 +337,6 @@ class Post(models.Model):
     @property
     def anchor(self) -> str:
         return f"post-{self.external_id}"
-
-    @property
-    def is_removed(self) -> bool:
-        return bool(self.removed)
 
 
 class PostTombstone(models.Model):

@@ -24,14 +24,8 @@ MODERATOR_PASSWORD = "a long enough password"
 @pytest.fixture
 def moderator(django_user_model):
     """A staff member in the Moderators group (not a superuser)."""
-    from django.contrib.auth.models import Group, Permission
+    from django.contrib.auth.models import Group
 
-    if not Group.objects.filter(name="Moderators").exists():
-        # A transactional test before this one (live_server, real workers)
-        # flushed the tables, and with them the group its migration made
-        # (the flush re-creates the permissions, not the group).
-        group = Group.objects.create(name="Moderators")
-        group.permissions.set(Permission.objects.filter(content_type__app_label__in=["chats", "summaries", "taggit"]))
     user = django_user_model.objects.create_user("mod", password=MODERATOR_PASSWORD, is_staff=True)
     user.groups.add(Group.objects.get(name="Moderators"))
     return user

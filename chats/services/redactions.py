@@ -25,7 +25,6 @@ from collections.abc import Iterable
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from chats.models import Author, Chat, Post, Question, Redaction, Removal, RemovalRequest
@@ -198,11 +197,3 @@ def _scrub_others(author: Author, handle: str, redaction: Redaction) -> tuple[se
     repost_rows = Post.objects.filter(pk__in=reposts)
     _tombstone(repost_rows, reason=Removal.AUTHOR_REQUEST, redaction=redaction)
     return chat_ids, _blank(repost_rows, reason=Removal.AUTHOR_REQUEST)
-
-
-def redaction_counts(chat: Chat) -> dict[str, int]:
-    """How many posts of ``chat`` are placeholders, by reason."""
-    counts = {Removal.AUTHOR_REQUEST.value: 0, Removal.DELETED.value: 0}
-    for reason, count in chat.posts.exclude(removed="").values_list("removed").annotate(n=Count("id")):
-        counts[reason] = count
-    return counts
